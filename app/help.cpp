@@ -1,0 +1,75 @@
+#include "app/help.h"
+
+#include <iomanip>
+
+#include "app/registry.h"
+#include "hw/config/presets.h"
+#include "hw/config/raw_config.h"
+#include "hw/params/chip_params.h"
+#include "hw/params/run_params.h"
+
+namespace wse::app {
+namespace {
+
+std::string type_text(const ParamInfo& p) {
+  std::string t = param_type_name(p.type);
+  if (p.type == ParamType::Choice) t = join(p.choices, "|");
+  return t;
+}
+
+void print_params(std::ostream& out, const std::string& prefix, const std::vector<ParamInfo>& params) {
+  for (const auto& p : params) {
+    out << "  " << prefix << p.key << "\n";
+    out << "      type: " << type_text(p);
+    if (p.unit != UnitKind::None) out << "   unit: " << unit_symbol(p.unit);
+    out << "   default: " << p.default_text;
+    const std::string range = p.range_text();
+    if (!range.empty()) out << "   range: " << range;
+    out << "\n      " << p.description << "\n";
+  }
+}
+
+template <class T>
+std::vector<ParamInfo> infos(const ParamTable<T>& t) {
+  std::vector<ParamInfo> v;
+  for (const auto& e : t.entries()) v.push_back(e.info);
+  return v;
+}
+
+}  // namespace
+
+void print_help_config(std::ostream& out) {
+  out << "Every configuration key, generated from the declarations in the code.\n"
+         "Quantities need a unit (1.1GHz, 48KiB, 2cycles, 0.15pJ); keys are set in a scenario\n"
+         "file or with --set KEY=VALUE.\n\n";
+  out << "chip.  (scenario 'chip:' section, chip files and presets)\n";
+  print_params(out, "chip.", infos(chip_param_table()));
+  out << "\nrun.  (scenario 'run:' section)\n";
+  print_params(out, "run.", infos(run_param_table()));
+  for (const auto& k : workload_registry().kinds()) {
+    out << "\nworkload.  (kind: " << k.name << ") " << k.description << "\n";
+    print_params(out, "workload.", k.params);
+  }
+}
+
+void print_list(std::ostream& out) {
+  out << "Chip presets:\n";
+  for (const auto& p : chip_presets()) {
+    std::string desc;
+    try {
+      YamlDoc d = load_yaml_text(p.text, p.path);
+      if (d.root["description"]) desc = d.root["description"].Scalar();
+    } catch (const ConfigError&) {
+      desc = "(unreadable)";
+    }
+    out << "  " << std::left << std::setw(12) << p.name << desc << "\n";
+  }
+  out << "\nWorkload kinds:\n";
+  for (const auto& k : workload_registry().kinds()) {
+    out << "  " << std::left << std::setw(12) << k.name << k.description << "\n";
+  }
+  out << "\nFirmware programs:\n  (none yet: the PE layer is not built)\n";
+  out << "\nBundled models:\n  (none yet: the LLM layer is not built)\n";
+}
+
+}  // namespace wse::app

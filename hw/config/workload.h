@@ -1,0 +1,71 @@
+// Workload kinds: each layer that adds a kind (traffic, gemm, gemv, llm, ...) registers it here
+// with its parameter declarations and a factory. The registry is filled by explicit
+// register_*() calls from the application, never by static initialisers.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/config/scenario.h"
+
+namespace wse {
+
+// What a finished run hands back to the application, which writes the files.
+struct RunResult {
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();  // snake_case keys with units
+  nlohmann::ordered_json stats = nlohmann::ordered_json::object();    // the statistics tree
+  std::vector<std::pair<std::string, std::string>> files;             // extra outputs: name, content
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  // The resolved workload parameters (for summary.json).
+  virtual nlohmann::ordered_json config_json() const = 0;
+  // Builds the models and simulates. Called once per process, from sc_main. Throws
+  // SimulationError when the run cannot complete (deadlock, time limit).
+  virtual RunResult run() = 0;
+};
+
+struct WorkloadKind {
+  std::string name;
+  std::string description;
+  std::vector<ParamInfo> params;
+  // Resolves and validates the scenario's workload parameters against the chip; throws ConfigError.
+  std::function<std::unique_ptr<Workload>(const Scenario&)> create;
+};
+
+class WorkloadRegistry {
+ public:
+  void add(WorkloadKind kind);
+  const WorkloadKind* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  const std::vector<WorkloadKind>& kinds() const { return kinds_; }
+  // Finds the scenario's kind (error with valid kinds if unknown) and creates the workload.
+  std::unique_ptr<Workload> create(const Scenario& s) const;
+
+ private:
+  std::vector<WorkloadKind> kinds_;
+};
+
+// Resolves a workload's parameter struct: defaults, then the scenario's values.
+template <class T>
+T resolve_workload_params(const ParamTable<T>& table, const Scenario& s) {
+  T p{};
+  table.apply_defaults(p, "workload.");
+  assign_section(table, s.workload, "workload.", p);
+  return p;
+}
+
+template <class T>
+std::vector<ParamInfo> param_infos(const ParamTable<T>& table) {
+  std::vector<ParamInfo> out;
+  for (const auto& e : table.entries()) out.push_back(e.info);
+  return out;
+}
+
+}  // namespace wse

@@ -1,0 +1,51 @@
+#include "noc/fabric.h"
+
+#include "hw/core/error.h"
+
+namespace wse {
+
+Fabric::Fabric(const sc_core::sc_module_name& name, const ChipParams& chip, const FabricOptions& opts,
+               RouteTables* tables, FabricClient& client, Cycles max_cycles)
+    : sc_core::sc_module(name),
+      engine_(chip, opts, tables, client),
+      period_(sc_core::sc_time(1.0 / chip.clock_hz, sc_core::SC_SEC)),
+      max_cycles_(max_cycles) {
+  SC_HAS_PROCESS(Fabric);
+  SC_METHOD(process);
+  sensitive << wake_;
+  dont_initialize();
+}
+
+void Fabric::rearm() {
+  if (engine_.idle()) return;
+  const auto now = static_cast<std::int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
+  const std::int64_t next = engine_.next_time().count();
+  wake_.notify(period_ * static_cast<double>(std::max<std::int64_t>(0, next - now)));
+}
+
+void Fabric::process() {
+  ++activations_;
+  try {
+    last_cycle_ = engine_.step();
+    if (engine_.idle()) {
+      engine_.check_drained();
+      return;
+    }
+    const Cycles next = engine_.next_time();
+    if (next > max_cycles_) {
+      throw SimulationError("reached run.max_cycles (" + std::to_string(max_cycles_.count()) +
+                            " cycles) with " + std::to_string(engine_.in_flight()) +
+                            " wavelets in the fabric; raise run.max_cycles or shorten the workload");
+    }
+    wake_.notify(period_ * static_cast<double>((next - last_cycle_).count()));
+  } catch (const SimulationError& e) {
+    error_ = e.what();
+    sc_core::sc_stop();
+  }
+}
+
+void Fabric::rethrow_if_failed() const {
+  if (!error_.empty()) throw SimulationError(error_);
+}
+
+}  // namespace wse

@@ -1,0 +1,44 @@
+// SystemC shell around WaveletFabric: one SC_METHOD that runs the busy cycles of the fabric's
+// calendar, re-armed for the next busy cycle. An idle fabric is never activated.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <systemc>
+
+#include "noc/wavelet_fabric.h"
+
+namespace wse {
+
+class Fabric : public sc_core::sc_module {
+ public:
+  Fabric(const sc_core::sc_module_name& name, const ChipParams& chip, const FabricOptions& opts,
+         RouteTables* tables, FabricClient& client, Cycles max_cycles);
+
+  WaveletFabric& engine() { return engine_; }
+  const WaveletFabric& engine() const { return engine_; }
+  // Wakes the process for work scheduled from outside it (before or during simulation).
+  void rearm();
+  // Number of times the SystemC process ran: zero for a fabric that never had work.
+  std::uint64_t activations() const { return activations_; }
+  // Last cycle that held an event.
+  Cycles last_cycle() const { return last_cycle_; }
+  // Rethrows the SimulationError that stopped the run, if any.
+  void rethrow_if_failed() const;
+  sc_core::sc_time cycle_time() const { return period_; }
+
+ private:
+  void process();
+  void start_of_simulation() override { rearm(); }
+
+  WaveletFabric engine_;
+  sc_core::sc_event wake_;
+  sc_core::sc_time period_;
+  Cycles max_cycles_;
+  Cycles last_cycle_;
+  std::uint64_t activations_ = 0;
+  std::string error_;
+};
+
+}  // namespace wse

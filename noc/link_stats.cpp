@@ -1,0 +1,56 @@
+#include "noc/link_stats.h"
+
+#include <cmath>
+
+namespace wse {
+
+nlohmann::ordered_json link_utilisation_json(const WaveletFabric& fabric, Cycles span) {
+  const ChipParams& chip = fabric.chip();
+  const double cycles = std::max<double>(1.0, static_cast<double>(span.count()));
+  nlohmann::ordered_json j;
+  j["description"] = "share of cycles each router's outgoing link carried a wavelet, grid[y][x]";
+  double sum = 0, best = -1;
+  std::size_t links = 0;
+  std::string busiest;
+  for (int d = 0; d < 4; ++d) {
+    nlohmann::ordered_json grid = nlohmann::ordered_json::array();
+    for (int y = 0; y < chip.mesh.height; ++y) {
+      nlohmann::ordered_json row = nlohmann::ordered_json::array();
+      for (int x = 0; x < chip.mesh.width; ++x) {
+        const double u = fabric.link_wavelets(chip.node({x, y}))[static_cast<std::size_t>(d)] / cycles;
+        row.push_back(std::round(u * 1e4) / 1e4);
+        const bool exists = (d == 0 && y > 0) || (d == 1 && x + 1 < chip.mesh.width) ||
+                            (d == 2 && y + 1 < chip.mesh.height) || (d == 3 && x > 0);
+        if (!exists) continue;
+        sum += u;
+        ++links;
+        if (u > best) {
+          best = u;
+          busiest = to_string(Coord{x, y}) + " " + dir_name(static_cast<Dir>(d));
+        }
+      }
+      grid.push_back(row);
+    }
+    j[dir_name(static_cast<Dir>(d))] = grid;
+  }
+  j["mean"] = links ? std::round(sum / static_cast<double>(links) * 1e6) / 1e6 : 0.0;
+  j["max"] = std::round(std::max(0.0, best) * 1e6) / 1e6;
+  j["busiest_link"] = busiest;
+  return j;
+}
+
+nlohmann::ordered_json fabric_counters_json(const WaveletFabric& fabric) {
+  const FabricCounters& c = fabric.counters();
+  nlohmann::ordered_json j;
+  j["wavelet_hops"] = c.wavelet_hops;
+  j["ramp_injections"] = c.ramp_injections;
+  j["ramp_deliveries"] = c.ramp_deliveries;
+  j["control_wavelets"] = c.control_wavelets;
+  j["router_evaluations"] = c.router_evaluations;
+  j["busy_cycles"] = c.busy_cycles;
+  j["credit_stalls"] = c.credit_stalls;
+  j["router_state_bytes"] = fabric.router_bytes();
+  return j;
+}
+
+}  // namespace wse

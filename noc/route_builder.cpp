@@ -1,0 +1,152 @@
+#include "noc/route_builder.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace wse {
+namespace {
+
+// Direction of the single hop from a to b (adjacent cells).
+Dir hop_dir(Coord a, Coord b) {
+  if (b.x == a.x + 1 && b.y == a.y) return Dir::E;
+  if (b.x == a.x - 1 && b.y == a.y) return Dir::W;
+  if (b.y == a.y + 1 && b.x == a.x) return Dir::S;
+  if (b.y == a.y - 1 && b.x == a.x) return Dir::N;
+  throw std::invalid_argument("route builder: cells " + to_string(a) + " and " + to_string(b) + " are not adjacent");
+}
+
+RouteSpec spec(Coord at, Color c, DirSet rx, DirSet tx) {
+  RouteSpec s;
+  s.at = at;
+  s.colour = c;
+  s.route.rx = rx;
+  s.route.tx = tx;
+  return s;
+}
+
+// Routes along an explicit path of adjacent cells, RAMP to RAMP.
+std::vector<RouteSpec> along(const std::vector<Coord>& path, Color c) {
+  std::vector<RouteSpec> out;
+  if (path.size() == 1) {
+    out.push_back(spec(path[0], c, {Dir::Ramp}, {Dir::Ramp}));
+    return out;
+  }
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const DirSet rx = i == 0 ? DirSet{Dir::Ramp} : DirSet{opposite(hop_dir(path[i - 1], path[i]))};
+    const DirSet tx = i + 1 == path.size() ? DirSet{Dir::Ramp} : DirSet{hop_dir(path[i], path[i + 1])};
+    out.push_back(spec(path[i], c, rx, tx));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Coord> row_cells(int y, int x0, int x1) {
+  std::vector<Coord> v;
+  for (int x = x0; x <= x1; ++x) v.push_back({x, y});
+  return v;
+}
+
+std::vector<Coord> column_cells(int x, int y0, int y1) {
+  std::vector<Coord> v;
+  for (int y = y0; y <= y1; ++y) v.push_back({x, y});
+  return v;
+}
+
+std::vector<RouteSpec> route_p2p_xy(Coord from, Coord to, Color c) {
+  std::vector<Coord> path{from};
+  Coord cur = from;
+  while (cur.x != to.x) {
+    cur.x += to.x > cur.x ? 1 : -1;
+    path.push_back(cur);
+  }
+  while (cur.y != to.y) {
+    cur.y += to.y > cur.y ? 1 : -1;
+    path.push_back(cur);
+  }
+  return along(path, c);
+}
+
+namespace {
+std::vector<RouteSpec> line_broadcast(const std::vector<Coord>& cells, std::size_t src, Color c) {
+  std::vector<RouteSpec> out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    DirSet rx, tx;
+    if (i == src) {
+      rx.add(Dir::Ramp);
+      if (i + 1 < cells.size()) tx.add(hop_dir(cells[i], cells[i + 1]));
+      if (i > 0) tx.add(hop_dir(cells[i], cells[i - 1]));
+      if (tx.empty()) tx.add(Dir::Ramp);
+    } else if (i > src) {
+      rx.add(opposite(hop_dir(cells[i - 1], cells[i])));
+      tx.add(Dir::Ramp);
+      if (i + 1 < cells.size()) tx.add(hop_dir(cells[i], cells[i + 1]));
+    } else {
+      rx.add(opposite(hop_dir(cells[i + 1], cells[i])));
+      tx.add(Dir::Ramp);
+      if (i > 0) tx.add(hop_dir(cells[i], cells[i - 1]));
+    }
+    out.push_back(spec(cells[i], c, rx, tx));
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<RouteSpec> route_row_broadcast(int y, int x0, int x1, int src, Color c) {
+  return line_broadcast(row_cells(y, x0, x1), static_cast<std::size_t>(src - x0), c);
+}
+
+std::vector<RouteSpec> route_column_broadcast(int x, int y0, int y1, int src, Color c) {
+  return line_broadcast(column_cells(x, y0, y1), static_cast<std::size_t>(src - y0), c);
+}
+
+std::vector<RouteSpec> route_reduce_chain(const std::vector<Coord>& cells, Color a, Color b) {
+  std::vector<RouteSpec> out;
+  for (std::size_t i = 0; i + 1 < cells.size(); ++i) {
+    const Color c = i % 2 == 0 ? a : b;
+    const Dir d = hop_dir(cells[i], cells[i + 1]);
+    out.push_back(spec(cells[i], c, {Dir::Ramp}, {d}));
+    out.push_back(spec(cells[i + 1], c, {opposite(d)}, {Dir::Ramp}));
+  }
+  return out;
+}
+
+std::vector<RouteSpec> route_pass_through(const std::vector<Coord>& cells, Dir in, Dir out_dir, Color c) {
+  std::vector<RouteSpec> out;
+  for (const Coord& at : cells) out.push_back(spec(at, c, {in}, {out_dir}));
+  return out;
+}
+
+std::vector<int> interleaved_ring_order(int n) {
+  std::vector<int> order;
+  for (int i = 0; i < n; i += 2) order.push_back(i);
+  for (int i = (n % 2 == 0 ? n - 1 : n - 2); i >= 1; i -= 2) order.push_back(i);
+  return order;
+}
+
+std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells, std::array<Color, 3> colours) {
+  const int n = static_cast<int>(cells.size());
+  const std::vector<int> order = interleaved_ring_order(n);
+  std::vector<RouteSpec> out;
+  for (int k = 0; k < n; ++k) {
+    const int from = order[static_cast<std::size_t>(k)];
+    const int to = order[static_cast<std::size_t>((k + 1) % n)];
+    // Colour by sender (i + i mod 2) mod 3: at every router the colour it sends on, the colour it
+    // receives on and the colour passing through it are then all different.
+    // On an odd-length line the last (even) position turns the ring around with a 1-hop send to
+    // n-2, which would collide with n-2's own colour; it takes the third colour instead.
+    const int slot = (n % 2 == 1 && from == n - 1 && n > 1) ? (n + 1) % 3 : (from + from % 2) % 3;
+    const Color c = colours[static_cast<std::size_t>(slot)];
+    std::vector<Coord> path;
+    const int step = to > from ? 1 : -1;
+    for (int i = from;; i += step) {
+      path.push_back(cells[static_cast<std::size_t>(i)]);
+      if (i == to) break;
+    }
+    auto part = along(path, c);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+}  // namespace wse

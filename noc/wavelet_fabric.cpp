@@ -1,0 +1,432 @@
+#include "noc/wavelet_fabric.h"
+
+#include <algorithm>
+
+#include "hw/core/error.h"
+
+namespace wse {
+namespace {
+
+constexpr std::uint8_t bit(Dir d) { return static_cast<std::uint8_t>(1u << static_cast<int>(d)); }
+constexpr std::uint8_t kHorizontal = bit(Dir::E) | bit(Dir::W);
+constexpr std::uint8_t kVertical = bit(Dir::N) | bit(Dir::S);
+
+// A wavelet turns when it leaves on the other axis than the one it arrived on.
+bool turns(std::uint8_t in_port, std::uint8_t mask) {
+  const Dir in = static_cast<Dir>(in_port);
+  if (in == Dir::Ramp) return false;
+  const bool in_horizontal = in == Dir::E || in == Dir::W;
+  return (mask & (in_horizontal ? kVertical : kHorizontal)) != 0;
+}
+
+}  // namespace
+
+WaveletFabric::WaveletFabric(const ChipParams& chip, const FabricOptions& opts, RouteTables* tables,
+                             FabricClient& client)
+    : chip_(chip),
+      opts_(opts),
+      tables_(tables),
+      client_(client),
+      hop_(chip.noc.hop_latency.count()),
+      router_lat_(chip.noc.router_latency.count()),
+      ramp_(chip.noc.ramp_latency.count()),
+      turn_(chip.noc.turn_penalty.count()),
+      credit_lat_(chip.noc.credit_latency.count()),
+      period_(chip.link_period().count()),
+      depth_(chip.noc.colour_buffer_depth),
+      routers_(static_cast<std::size_t>(chip.num_nodes())) {
+  for (auto& r : routers_) {
+    r.in_index.fill(kNoIndex);
+    r.out_index.fill(kNoIndex);
+  }
+  if (opts_.routing == RoutingMode::Table) {
+    build_table_channels();
+  } else {
+    build_dest_channels();
+  }
+}
+
+void WaveletFabric::add_in(Router& r, Dir port, Color c) {
+  auto& idx = r.in_index[static_cast<std::size_t>(port) * kMaxColours + c.value()];
+  if (idx != kNoIndex) return;
+  InChannel ch;
+  ch.port = static_cast<std::uint8_t>(port);
+  ch.colour = c;
+  ch.ramp_credits = port == Dir::Ramp ? static_cast<std::uint8_t>(depth_) : 0;
+  ch.slot_base = static_cast<std::uint32_t>(r.slots.size());
+  idx = static_cast<std::uint8_t>(r.in.size());
+  r.in.push_back(ch);
+  r.slots.resize(r.slots.size() + static_cast<std::size_t>(depth_));
+}
+
+void WaveletFabric::add_out(Router& r, Dir port, Color c) {
+  auto& idx = r.out_index[static_cast<std::size_t>(port) * kMaxColours + c.value()];
+  if (idx != kNoIndex) return;
+  idx = static_cast<std::uint8_t>(r.out.size());
+  const bool unlimited = port == Dir::Ramp && opts_.infinite_ejection;
+  r.out.push_back(OutChannel{static_cast<std::uint8_t>(unlimited ? 0xFF : depth_)});
+}
+
+void WaveletFabric::build_table_channels() {
+  for (std::uint32_t n = 0; n < routers_.size(); ++n) {
+    Router& r = routers_[n];
+    for (Color c : tables_->colours_at(NodeId(n))) {
+      const ColourRoute* route = tables_->find(NodeId(n), c);
+      for (int d = 0; d < kNumDirs; ++d) {
+        if (route->rx_any().has(static_cast<Dir>(d))) add_in(r, static_cast<Dir>(d), c);
+        if (route->tx_any().has(static_cast<Dir>(d))) add_out(r, static_cast<Dir>(d), c);
+      }
+    }
+    r.in.shrink_to_fit();
+    r.out.shrink_to_fit();
+    r.slots.shrink_to_fit();
+  }
+}
+
+void WaveletFabric::build_dest_channels() {
+  const int w = chip_.mesh.width, h = chip_.mesh.height;
+  for (std::uint32_t n = 0; n < routers_.size(); ++n) {
+    Router& r = routers_[n];
+    const Coord at = chip_.coord(NodeId(n));
+    const bool exists[kNumDirs] = {at.y > 0, at.x < w - 1, at.y < h - 1, at.x > 0, true};
+    for (int k = 0; k < opts_.dest_colours; ++k) {
+      const Color c(static_cast<std::uint8_t>(k));
+      for (int d = 0; d < kNumDirs; ++d) {
+        if (!exists[d]) continue;
+        add_in(r, static_cast<Dir>(d), c);
+        add_out(r, static_cast<Dir>(d), c);
+      }
+    }
+    r.in.shrink_to_fit();
+    r.out.shrink_to_fit();
+    r.slots.shrink_to_fit();
+  }
+}
+
+std::uint32_t WaveletFabric::neighbour(std::uint32_t node, Dir d) const {
+  const auto w = static_cast<std::uint32_t>(chip_.mesh.width);
+  switch (d) {
+    case Dir::N: return node - w;
+    case Dir::S: return node + w;
+    case Dir::E: return node + 1;
+    case Dir::W: return node - 1;
+    case Dir::Ramp: return node;
+  }
+  return node;
+}
+
+bool WaveletFabric::can_inject(NodeId node, Color c, Cycles t) const {
+  const Router& r = routers_[node.value()];
+  const auto idx = r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + c.value()];
+  return idx != kNoIndex && r.in[idx].ramp_credits > 0 && r.ramp_next_free <= t.count();
+}
+
+bool WaveletFabric::ramp_has_credit(NodeId node, Color c) const {
+  const Router& r = routers_[node.value()];
+  const auto idx = r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + c.value()];
+  return idx != kNoIndex && r.in[idx].ramp_credits > 0;
+}
+
+void WaveletFabric::inject(NodeId node, const Wavelet& w, Cycles t) {
+  Router& r = routers_[node.value()];
+  const auto idx = r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + w.colour.value()];
+  if (idx == kNoIndex) {
+    throw SimulationError("PE " + to_string(chip_.coord(node)) + " sends on colour " +
+                          std::to_string(w.colour.value()) + " but its router does not receive that colour from RAMP");
+  }
+  InChannel& ch = r.in[idx];
+  if (ch.ramp_credits == 0 || r.ramp_next_free > t.count()) {
+    throw SimulationError("PE " + to_string(chip_.coord(node)) + " injected on colour " +
+                          std::to_string(w.colour.value()) + " without a free ramp slot (call can_inject first)");
+  }
+  --ch.ramp_credits;
+  r.ramp_next_free = t.count() + period_;
+  ++in_flight_;
+  ++counters_.ramp_injections;
+  calendar_.schedule(t.count() + ramp_, Event{node.value(), Kind::Arrival, static_cast<std::uint8_t>(Dir::Ramp), w.colour, 0, w});
+}
+
+void WaveletFabric::release_delivery(NodeId node, Color c, Cycles t) {
+  if (opts_.infinite_ejection) return;
+  calendar_.schedule(t.count() + credit_lat_,
+                     Event{node.value(), Kind::Credit, static_cast<std::uint8_t>(Dir::Ramp), c, 0, Wavelet{}});
+}
+
+void WaveletFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
+  calendar_.schedule(t.count(), Event{node.value(), Kind::ClientWake, 0, Color(), token, Wavelet{}});
+}
+
+void WaveletFabric::schedule_eval(std::uint32_t node, std::int64_t t) {
+  Router& r = routers_[node];
+  const std::int64_t now = calendar_.now();
+  if (t == now) {
+    if (r.listed != now) {
+      r.listed = now;
+      wake_list_.push_back(node);
+    }
+    return;
+  }
+  if (r.wake_at > now && r.wake_at <= t) return;  // an earlier evaluation will look again
+  r.wake_at = t;
+  calendar_.schedule(t, Event{node, Kind::Evaluate, 0, Color(), 0, Wavelet{}});
+}
+
+Cycles WaveletFabric::step() {
+  const std::int64_t t = calendar_.next_time();
+  auto& events = calendar_.open(t);
+  ++counters_.busy_cycles;
+  // Phase A: state changes that land this cycle (arrivals, credits) and client callbacks. Any
+  // effect they schedule lands at t + 1 or later, except client wake-ups, which join this loop.
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event e = events[i];
+    Router& r = routers_[e.node];
+    switch (e.kind) {
+      case Kind::Arrival: {
+        const auto idx = r.in_index[static_cast<std::size_t>(e.port) * kMaxColours + e.colour.value()];
+        if (idx == kNoIndex) {
+          throw SimulationError("wavelet on colour " + std::to_string(e.colour.value()) + " arrived at router " +
+                                to_string(chip_.coord(NodeId(e.node))) + " from " + dir_name(static_cast<Dir>(e.port)) +
+                                ", which its routes do not receive");
+        }
+        InChannel& ch = r.in[idx];
+        const std::uint32_t pos = (ch.head + ch.count) % static_cast<std::uint32_t>(depth_);
+        r.slots[ch.slot_base + pos] = Slot{e.w, t + router_lat_};
+        ++ch.count;
+        ++r.buffered;
+        schedule_eval(e.node, t + router_lat_);
+        break;
+      }
+      case Kind::Credit: {
+        OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(e.port) * kMaxColours + e.colour.value()]];
+        ++oc.credits;
+        if (r.buffered > 0) schedule_eval(e.node, t);
+        break;
+      }
+      case Kind::RampCredit: {
+        InChannel& ch = r.in[r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + e.colour.value()]];
+        ++ch.ramp_credits;
+        client_.on_ramp_credit(NodeId(e.node), e.colour, Cycles(t));
+        break;
+      }
+      case Kind::Deliver:
+        --in_flight_;
+        ++counters_.ramp_deliveries;
+        client_.on_deliver(NodeId(e.node), e.w, Cycles(t));
+        break;
+      case Kind::ClientWake:
+        client_.on_wake(NodeId(e.node), e.token, Cycles(t));
+        break;
+      case Kind::Evaluate:
+        if (r.wake_at == t) {
+          r.wake_at = -1;
+          schedule_eval(e.node, t);
+        }
+        break;
+    }
+  }
+  // Phase B: routers with work arbitrate. Everything a grant causes lands at t + 1 or later, so
+  // the order of evaluation within a cycle cannot change the outcome.
+  for (std::uint32_t node : wake_list_) evaluate(node, t);
+  wake_list_.clear();
+  calendar_.close(t);
+  if (in_flight_ > 0 && opts_.stall_limit > 0 && t - last_progress_ > opts_.stall_limit) {
+    throw SimulationError("deadlock: no wavelet moved for " + std::to_string(t - last_progress_) +
+                          " cycles (until cycle " + std::to_string(t) + ") with " + std::to_string(in_flight_) +
+                          " wavelets in the fabric\n" + stuck_report());
+  }
+  return Cycles(t);
+}
+
+void WaveletFabric::check_drained() const {
+  if (in_flight_ == 0) return;
+  throw SimulationError("deadlock: nothing left to happen but " + std::to_string(in_flight_) +
+                        " wavelets are stuck in the fabric\n" + stuck_report());
+}
+
+std::uint8_t WaveletFabric::route_of(std::uint32_t node, const InChannel& ch, const Wavelet& w) const {
+  if (opts_.routing == RoutingMode::Table) {
+    const ColourRoute* route = tables_->find(NodeId(node), ch.colour);
+    if (!route || route->teardown) return 0;
+    return route->tx_now().bits();
+  }
+  if (!w.head()) return ch.route;
+  const auto width = static_cast<std::uint32_t>(chip_.mesh.width);
+  const std::uint32_t dest = w.data;
+  const int x = static_cast<int>(node % width), y = static_cast<int>(node / width);
+  const int dx = static_cast<int>(dest % width), dy = static_cast<int>(dest / width);
+  auto horizontal = [&]() -> std::uint8_t { return dx > x ? bit(Dir::E) : dx < x ? bit(Dir::W) : 0; };
+  auto vertical = [&]() -> std::uint8_t { return dy > y ? bit(Dir::S) : dy < y ? bit(Dir::N) : 0; };
+  std::uint8_t m = opts_.routing == RoutingMode::DestXY ? horizontal() : vertical();
+  if (!m) m = opts_.routing == RoutingMode::DestXY ? vertical() : horizontal();
+  return m ? m : bit(Dir::Ramp);
+}
+
+void WaveletFabric::evaluate(std::uint32_t node, std::int64_t t) {
+  Router& r = routers_[node];
+  if (r.buffered == 0) return;
+  ++counters_.router_evaluations;
+  const auto n = static_cast<std::uint32_t>(r.in.size());
+  bool granted = false;
+
+  auto ready = [&](std::uint8_t c, std::uint8_t mask, const Slot& s) {
+    if (s.eligible + (turns(r.in[c].port, mask) ? turn_ : 0) > t) return false;
+    for (int p = 0; p < kNumDirs; ++p) {
+      if (!(mask & (1u << p))) continue;
+      if (r.next_free[p] > t) return false;
+      const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + r.in[c].colour.value()]];
+      if (oc.credits == 0) return false;
+      if (oc.owner != kNoIndex && oc.owner != c) return false;
+    }
+    return true;
+  };
+
+  for (int o = 0; o < kNumDirs; ++o) {
+    if (r.next_free[o] > t) continue;
+    for (std::uint32_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<std::uint8_t>((r.rr[o] + k) % n);
+      const InChannel& ch = r.in[c];
+      if (ch.count == 0) continue;
+      const Slot& s = r.slots[ch.slot_base + ch.head];
+      const std::uint8_t mask = route_of(node, ch, s.w);
+      if (!(mask & (1u << o)) || !ready(c, mask, s)) continue;
+      grant(node, c, mask, t);
+      granted = true;
+      break;
+    }
+  }
+
+  // Decide when this router must look again. Heads held by credits are woken by the credit.
+  std::int64_t next = INT64_MAX;
+  for (std::uint32_t c = 0; c < n && r.buffered > 0; ++c) {
+    const InChannel& ch = r.in[c];
+    if (ch.count == 0) continue;
+    const Slot& s = r.slots[ch.slot_base + ch.head];
+    const std::uint8_t mask = route_of(node, ch, s.w);
+    if (mask == 0) continue;  // torn down: firmware will wake it
+    const std::int64_t el = s.eligible + (turns(ch.port, mask) ? turn_ : 0);
+    if (el > t) {
+      next = std::min(next, el);
+      continue;
+    }
+    bool credit_blocked = false;
+    std::int64_t busy_until = t;
+    for (int p = 0; p < kNumDirs; ++p) {
+      if (!(mask & (1u << p))) continue;
+      busy_until = std::max(busy_until, r.next_free[p]);
+      const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + ch.colour.value()]];
+      if (oc.credits == 0) credit_blocked = true;
+      if (oc.owner != kNoIndex && oc.owner != c && granted) next = std::min(next, t + 1);
+    }
+    if (credit_blocked) {
+      ++counters_.credit_stalls;
+      continue;
+    }
+    next = std::min(next, std::max(busy_until, t + 1));
+  }
+  if (next != INT64_MAX) schedule_eval(node, next);
+}
+
+void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask, std::int64_t t) {
+  Router& r = routers_[node];
+  InChannel& ch = r.in[c];
+  Wavelet w = r.slots[ch.slot_base + ch.head].w;
+  ch.head = static_cast<std::uint8_t>((ch.head + 1) % depth_);
+  --ch.count;
+  --r.buffered;
+  --in_flight_;
+  last_progress_ = t;
+
+  if (w.control() && opts_.routing == RoutingMode::Table) {
+    // The control wavelet is routed with the old position; the switch moves after it passed.
+    ++counters_.control_wavelets;
+    ColourRoute* route = tables_->find(NodeId(node), ch.colour);
+    const auto cmd = static_cast<SwitchCommand>(w.data & 3u);
+    const bool advanced = route->apply(cmd);
+    if (route->pop_mode == PopMode::AlwaysPop || (route->pop_mode == PopMode::PopOnAdvance && advanced)) {
+      w.data >>= 2;
+    }
+  }
+  if (opts_.routing != RoutingMode::Table) {
+    if (w.head()) ch.route = mask;
+  }
+
+  for (int p = 0; p < kNumDirs; ++p) {
+    if (!(mask & (1u << p))) continue;
+    const Dir d = static_cast<Dir>(p);
+    OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + ch.colour.value()]];
+    if (!(d == Dir::Ramp && opts_.infinite_ejection)) --oc.credits;
+    if (opts_.routing != RoutingMode::Table) oc.owner = w.tail() ? kNoIndex : c;
+    r.next_free[p] = t + period_;
+    r.rr[p] = c;
+    ++r.sent[p];
+    ++in_flight_;
+    if (d == Dir::Ramp) {
+      calendar_.schedule(t + ramp_, Event{node, Kind::Deliver, 0, ch.colour, 0, w});
+    } else {
+      ++counters_.wavelet_hops;
+      calendar_.schedule(t + hop_, Event{neighbour(node, d), Kind::Arrival,
+                                         static_cast<std::uint8_t>(opposite(d)), ch.colour, 0, w});
+    }
+  }
+  // The freed buffer slot becomes a credit upstream (or at the client, for the ramp).
+  if (static_cast<Dir>(ch.port) == Dir::Ramp) {
+    calendar_.schedule(t + credit_lat_, Event{node, Kind::RampCredit, 0, ch.colour, 0, Wavelet{}});
+  } else {
+    const Dir from = static_cast<Dir>(ch.port);
+    calendar_.schedule(t + credit_lat_, Event{neighbour(node, from), Kind::Credit,
+                                              static_cast<std::uint8_t>(opposite(from)), ch.colour, 0, Wavelet{}});
+  }
+}
+
+int WaveletFabric::buffered(NodeId node, Dir in_port) const {
+  int total = 0;
+  for (const auto& ch : routers_[node.value()].in)
+    if (ch.port == static_cast<std::uint8_t>(in_port)) total += ch.count;
+  return total;
+}
+
+std::size_t WaveletFabric::router_bytes() const {
+  std::size_t b = 0;
+  for (const auto& r : routers_) {
+    b += sizeof(Router) + r.in.capacity() * sizeof(InChannel) + r.slots.capacity() * sizeof(Slot) +
+         r.out.capacity() * sizeof(OutChannel);
+  }
+  return b;
+}
+
+std::string WaveletFabric::stuck_report() const {
+  std::string out;
+  int shown = 0, total = 0;
+  for (std::uint32_t n = 0; n < routers_.size(); ++n) {
+    const Router& r = routers_[n];
+    if (r.buffered == 0) continue;
+    ++total;
+    if (shown >= 16) continue;
+    ++shown;
+    for (std::uint32_t c = 0; c < r.in.size(); ++c) {
+      const InChannel& ch = r.in[c];
+      if (ch.count == 0) continue;
+      const Slot& s = r.slots[ch.slot_base + ch.head];
+      const std::uint8_t mask = route_of(n, ch, s.w);
+      std::string why;
+      if (mask == 0) {
+        why = "colour is torn down or unrouted";
+      } else {
+        for (int p = 0; p < kNumDirs; ++p) {
+          if (!(mask & (1u << p))) continue;
+          const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + ch.colour.value()]];
+          if (oc.credits == 0) why += std::string(why.empty() ? "" : ", ") + "no credit for " + dir_name(static_cast<Dir>(p));
+          if (oc.owner != kNoIndex && oc.owner != c) why += std::string(why.empty() ? "" : ", ") + dir_name(static_cast<Dir>(p)) + " held by another packet";
+        }
+        if (why.empty()) why = "waiting";
+      }
+      out += "  router " + to_string(chip_.coord(NodeId(n))) + " in " + dir_name(static_cast<Dir>(ch.port)) +
+             " colour " + std::to_string(ch.colour.value()) + ": " + std::to_string(ch.count) + " wavelet(s), wants " +
+             DirSet(mask).to_string() + " (" + why + ")\n";
+    }
+  }
+  if (total > shown) out += "  ... and " + std::to_string(total - shown) + " more routers with stuck wavelets\n";
+  return out;
+}
+
+}  // namespace wse

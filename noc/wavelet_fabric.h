@@ -1,0 +1,156 @@
+// The wavelet-fidelity fabric engine (plain C++; noc/fabric.h is its SystemC shell).
+//
+// Every wavelet hop is modelled: per-(input port, colour) buffers with credit flow control,
+// round-robin arbitration among colours for each output port, multicast forks, switch positions
+// advanced by control wavelets, and backpressure up to the sending client's ramp. Work happens
+// only at cycles that hold events, and only for routers that have something to do.
+//
+// Timing of a wavelet sent by a client at cycle t0 to a client h hops away:
+//   t0 + ramp + h * hop + (h + 1) * router_latency + turns * turn_penalty + ramp
+// and a stream of n wavelets arrives one every link period after the first.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "hw/params/chip_params.h"
+#include "noc/calendar.h"
+#include "noc/fabric_client.h"
+#include "noc/route_table.h"
+#include "noc/wavelet.h"
+
+namespace wse {
+
+// How routers choose output ports: the colour tables (the chip's real mechanism), or a
+// destination-based dimension-order function for synthetic traffic (the head wavelet's data
+// holds the destination node; the rest of the packet follows it, wormhole style).
+enum class RoutingMode : std::uint8_t { Table, DestXY, DestYX };
+
+struct FabricOptions {
+  RoutingMode routing = RoutingMode::Table;
+  int dest_colours = 1;            // colours available to destination-routed traffic
+  bool infinite_ejection = false;  // ramp output never backpressures (traffic sinks)
+  std::int64_t stall_limit = 100000;  // cycles without any wavelet moving = deadlock
+};
+
+struct FabricCounters {
+  std::uint64_t wavelet_hops = 0;      // link traversals between routers
+  std::uint64_t ramp_injections = 0;   // wavelets entering from clients
+  std::uint64_t ramp_deliveries = 0;   // wavelets leaving to clients
+  std::uint64_t router_evaluations = 0;
+  std::uint64_t busy_cycles = 0;       // cycles that held at least one event
+  std::uint64_t control_wavelets = 0;
+  std::uint64_t credit_stalls = 0;     // head wavelets held back for lack of credit
+};
+
+class WaveletFabric {
+ public:
+  // `tables` is required for RoutingMode::Table and must outlive the fabric (routers read switch
+  // state from it, so firmware rewrites are seen immediately).
+  WaveletFabric(const ChipParams& chip, const FabricOptions& opts, RouteTables* tables, FabricClient& client);
+
+  // --- Client side (call from FabricClient callbacks or before running) -----------------------
+  // True if the ramp of `node` can take a wavelet on colour c at cycle t.
+  bool can_inject(NodeId node, Color c, Cycles t) const;
+  // True if the ramp buffer of colour c has a free slot (the ramp link may still be busy).
+  bool ramp_has_credit(NodeId node, Color c) const;
+  // Sends a wavelet into the ramp at cycle t; requires can_inject(). Throws SimulationError when
+  // the router does not receive colour c from its ramp.
+  void inject(NodeId node, const Wavelet& w, Cycles t);
+  // The client took a delivered wavelet of colour c out of its input queue at cycle t: the slot
+  // returns to the router as a credit (not needed with infinite_ejection).
+  void release_delivery(NodeId node, Color c, Cycles t);
+  // Asks for on_wake(node, token) at cycle t (t >= the current cycle).
+  void wake_client(NodeId node, std::uint32_t token, Cycles t);
+
+  // --- Running ---------------------------------------------------------------------------------
+  bool idle() const { return calendar_.empty(); }
+  Cycles next_time() { return Cycles(calendar_.next_time()); }
+  // Processes every event of the next busy cycle and returns that cycle. Throws SimulationError
+  // on deadlock.
+  Cycles step();
+  // Wavelets inside routers or on links.
+  std::uint64_t in_flight() const { return in_flight_; }
+  // Call when the calendar is empty: throws SimulationError with a report of stuck wavelets.
+  void check_drained() const;
+
+  const FabricCounters& counters() const { return counters_; }
+  // Wavelets sent by a router on each output port (N, E, S, W, RAMP), for link utilisation.
+  std::array<std::uint32_t, kNumDirs> link_wavelets(NodeId node) const { return routers_[node.value()].sent; }
+  // Wavelets buffered at a router's input port (all colours), for traces.
+  int buffered(NodeId node, Dir in_port) const;
+  std::size_t router_bytes() const;  // heap + inline state of all routers, for the benchmark
+  const ChipParams& chip() const { return chip_; }
+
+ private:
+  static constexpr std::uint8_t kNoIndex = 0xFF;
+  static constexpr int kMaxColours = 32;
+
+  struct Slot {
+    Wavelet w;
+    std::int64_t eligible;
+  };
+  struct InChannel {
+    std::uint8_t port;
+    Color colour;
+    std::uint8_t head = 0;
+    std::uint8_t count = 0;
+    std::uint8_t route = 0;         // dest routing: output mask of the packet in progress
+    std::uint8_t ramp_credits = 0;  // RAMP channels: free slots as seen by the client
+    std::uint32_t slot_base = 0;
+  };
+  struct OutChannel {
+    std::uint8_t credits;
+    std::uint8_t owner = kNoIndex;  // dest routing: input channel holding this (port, colour)
+  };
+  struct Router {
+    std::vector<InChannel> in;
+    std::vector<Slot> slots;
+    std::vector<OutChannel> out;
+    std::array<std::uint8_t, kNumDirs * kMaxColours> in_index;
+    std::array<std::uint8_t, kNumDirs * kMaxColours> out_index;
+    std::array<std::int64_t, kNumDirs> next_free{};  // output port busy until
+    std::array<std::uint8_t, kNumDirs> rr{};         // last channel granted per output port
+    std::array<std::uint32_t, kNumDirs> sent{};
+    std::int64_t ramp_next_free = 0;
+    std::int64_t wake_at = -1;  // cycle of the pending Evaluate event, -1 = none
+    std::int64_t listed = -1;   // cycle whose wake list holds this router
+    std::uint32_t buffered = 0;
+  };
+  enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate };
+  struct Event {
+    std::uint32_t node;
+    Kind kind;
+    std::uint8_t port;
+    Color colour;
+    std::uint32_t token;
+    Wavelet w;
+  };
+
+  void build_table_channels();
+  void build_dest_channels();
+  void add_in(Router& r, Dir port, Color c);
+  void add_out(Router& r, Dir port, Color c);
+  void schedule_eval(std::uint32_t node, std::int64_t t);
+  void evaluate(std::uint32_t node, std::int64_t t);
+  std::uint8_t route_of(std::uint32_t node, const InChannel& ch, const Wavelet& w) const;
+  void grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask, std::int64_t t);
+  std::uint32_t neighbour(std::uint32_t node, Dir d) const;
+  std::string stuck_report() const;
+
+  const ChipParams& chip_;
+  FabricOptions opts_;
+  RouteTables* tables_;
+  FabricClient& client_;
+  std::int64_t hop_, router_lat_, ramp_, turn_, credit_lat_, period_;
+  int depth_;
+  std::vector<Router> routers_;
+  Calendar<Event> calendar_;
+  std::vector<std::uint32_t> wake_list_;
+  std::uint64_t in_flight_ = 0;
+  std::int64_t last_progress_ = 0;
+  FabricCounters counters_;
+};
+
+}  // namespace wse

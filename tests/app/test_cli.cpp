@@ -1,0 +1,152 @@
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/cli.h"
+
+namespace fs = std::filesystem;
+
+namespace wse::app {
+namespace {
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+Result cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "wafersim");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream out, err;
+  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string temp_dir(const std::string& name) {
+  const fs::path p = fs::path(::testing::TempDir()) / ("wafersim_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+std::string write(const std::string& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir + "/" + name) << text;
+  return dir + "/" + name;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const char* kSmall =
+    "name: small\nchip: test4x4\nworkload: {kind: traffic, injection_rate: 0.05, warmup: 100cycles, measure: 300cycles}\n";
+
+TEST(Cli, CheckAcceptsAValidScenario) {
+  const std::string dir = temp_dir("check");
+  const Result r = cli({"check", write(dir, "s.yaml", kSmall)});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok (scenario 'small', chip test4x4 4x4, workload traffic)"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
+  const std::string dir = temp_dir("bad");
+  const std::string out = dir + "/out";
+  struct Case {
+    std::string yaml, expect;
+  } cases[] = {
+      {"chip: test4x4\nworkload: {kind: trafic}\n", "s.yaml:2:18: error: workload.kind: unknown workload kind 'trafic'; valid: traffic. Did you mean 'traffic'?"},
+      {"chip: test4x4\nworkload: {kind: traffic, patern: uniform}\n", "s.yaml:2:35: error: workload.patern: unknown key"},
+      {"chip: test4x4\nworkload: {kind: traffic, pattern: zigzag}\n", "workload.pattern: 'zigzag' is not a valid choice; valid: uniform, transpose, bitcomp, hotspot, neighbor"},
+      {"chip: {preset: test4x4, mesh: {width: 3}}\nworkload: {kind: traffic, pattern: transpose}\n", "workload.pattern: transpose needs a square mesh, not 3x4"},
+      {"chip: test4x4\nworkload: {kind: traffic, colours: 30}\n", "workload.colours: 30 colours exceed the chip's 24"},
+      {"chip: test4x4\nworkload: {kind: traffic, packet_size: 4}\n", "workload.packet_size: '4' has no unit"},
+      {"chip: test4x4\nworkload: {kind: traffic, hotspots: [9, 1]}\n", "hotspot (9,1) is outside the mesh"},
+  };
+  for (const auto& c : cases) {
+    const std::string file = write(dir, "s.yaml", c.yaml);
+    const Result r = cli({"run", file, "--out", out});
+    EXPECT_EQ(r.code, 2) << c.yaml;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one message: " << r.err;
+    EXPECT_FALSE(fs::exists(out)) << "output written for bad input: " << c.yaml;
+  }
+  const Result missing = cli({"run", dir + "/none.yaml", "--out", out});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("none.yaml: error: cannot open file"), std::string::npos) << missing.err;
+  const Result set = cli({"run", write(dir, "ok.yaml", kSmall), "--set", "run.seed=-1", "--out", out});
+  EXPECT_EQ(set.code, 2);
+  EXPECT_NE(set.err.find("--set run.seed=-1: error: run.seed: value -1 is out of range"), std::string::npos) << set.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Cli, UsageErrors) {
+  EXPECT_EQ(cli({}).code, 2);
+  const Result r = cli({"rnu", "x.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'run'?"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"run"}).code, 2);
+  EXPECT_EQ(cli({"run", "a.yaml", "--bogus"}).code, 2);
+}
+
+TEST(Cli, ListAndHelpConfigComeFromTheDeclarations) {
+  const Result l = cli({"list"});
+  EXPECT_EQ(l.code, 0);
+  EXPECT_NE(l.out.find("wse2"), std::string::npos);
+  EXPECT_NE(l.out.find("wse3"), std::string::npos);
+  EXPECT_NE(l.out.find("traffic"), std::string::npos);
+  const Result h = cli({"--help-config"});
+  EXPECT_EQ(h.code, 0);
+  EXPECT_NE(h.out.find("chip.noc.hop_latency\n      type: int   unit: cycles   default: 1cycles"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("run.fidelity"), std::string::npos);
+  EXPECT_NE(h.out.find("workload.injection_rate"), std::string::npos);
+}
+
+int run_exe(const std::string& args) {
+  const int status = std::system((std::string(WAFERSIM_EXE) + " " + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(Cli, RunWritesSummaryWithVersionSeedConfigAndMetrics) {
+  const std::string dir = temp_dir("run");
+  ASSERT_EQ(run_exe("run " + write(dir, "s.yaml", kSmall) + " --out " + dir + "/out"), 0);
+  const auto j = nlohmann::json::parse(slurp(dir + "/out/summary.json"));
+  EXPECT_EQ(j["version"], WSE_VERSION);
+  EXPECT_EQ(j["seed"], 1);
+  EXPECT_EQ(j["config"]["chip"]["params"]["mesh.width"], 4);
+  EXPECT_EQ(j["config"]["chip"]["params"]["clock"], "1.1GHz");
+  EXPECT_EQ(j["config"]["workload"]["kind"], "traffic");
+  EXPECT_EQ(j["config"]["run"]["fidelity"], "wavelet");
+  EXPECT_GT(j["metrics"]["simulated_cycles"].get<long>(), 400);
+  EXPECT_EQ(j["metrics"]["packets_created"], j["metrics"]["packets_delivered"]);
+  EXPECT_TRUE(j["metrics"].contains("wall_seconds"));
+  for (auto it = j["metrics"].begin(); it != j["metrics"].end(); ++it) {
+    EXPECT_EQ(it.key(), [&] { std::string k = it.key(); for (auto& ch : k) ch = static_cast<char>(std::tolower(ch)); return k; }());
+  }
+  EXPECT_TRUE(fs::exists(dir + "/out/stats.json"));
+  for (const auto& e : fs::directory_iterator(dir + "/out")) {
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "temporary file left: " << e.path();
+  }
+}
+
+TEST(Cli, SameScenarioAndSeedGiveByteIdenticalOutputs) {
+  const std::string dir = temp_dir("det");
+  const std::string s = write(dir, "s.yaml", kSmall);
+  const std::string flags = " --set run.outputs.wall_clock_metrics=false --out ";
+  ASSERT_EQ(run_exe("run " + s + flags + dir + "/a"), 0);
+  ASSERT_EQ(run_exe("run " + s + flags + dir + "/b"), 0);
+  ASSERT_EQ(run_exe("run " + s + flags + dir + "/c --set run.seed=2"), 0);
+  EXPECT_EQ(slurp(dir + "/a/summary.json"), slurp(dir + "/b/summary.json"));
+  EXPECT_EQ(slurp(dir + "/a/stats.json"), slurp(dir + "/b/stats.json"));
+  EXPECT_NE(slurp(dir + "/a/summary.json"), slurp(dir + "/c/summary.json"));
+}
+
+}  // namespace
+}  // namespace wse::app
