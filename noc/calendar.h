@@ -1,5 +1,7 @@
 // Deterministic event calendar: a timing wheel for the near future plus an ordered overflow for
-// far events. Events due at the same cycle come out in an order fixed by the sequence of
+// far events. The wheel is short (32 cycles) because each bucket keeps the capacity of its
+// busiest cycle; fabric events land a few cycles ahead, far ones (traffic generation) go to the
+// heap. Events due at the same cycle come out in an order fixed by the sequence of
 // schedule() calls alone, so runs never depend on the host's or SystemC's scheduling order.
 #pragma once
 
@@ -14,7 +16,7 @@ namespace wse {
 template <class Event>
 class Calendar {
  public:
-  explicit Calendar(std::size_t wheel_bits = 8) : mask_((std::size_t{1} << wheel_bits) - 1), wheel_(mask_ + 1) {}
+  explicit Calendar(std::size_t wheel_bits = 5) : mask_((std::size_t{1} << wheel_bits) - 1), wheel_(mask_ + 1) {}
 
   // Schedules `e` at cycle t (t must not be earlier than the cycle being processed).
   void schedule(std::int64_t t, const Event& e) {

@@ -143,17 +143,17 @@ void WaveletFabric::inject(NodeId node, const Wavelet& w, Cycles t) {
   r.ramp_next_free = t.count() + period_;
   ++in_flight_;
   ++counters_.ramp_injections;
-  calendar_.schedule(t.count() + ramp_, Event{node.value(), Kind::Arrival, static_cast<std::uint8_t>(Dir::Ramp), w.colour, 0, w});
+  calendar_.schedule(t.count() + ramp_, Event{node.value(), Kind::Arrival, static_cast<std::uint8_t>(Dir::Ramp), w});
 }
 
 void WaveletFabric::release_delivery(NodeId node, Color c, Cycles t) {
   if (opts_.infinite_ejection) return;
   calendar_.schedule(t.count() + credit_lat_,
-                     Event{node.value(), Kind::Credit, static_cast<std::uint8_t>(Dir::Ramp), c, 0, Wavelet{}});
+                     Event{node.value(), Kind::Credit, static_cast<std::uint8_t>(Dir::Ramp), tag(c)});
 }
 
 void WaveletFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
-  calendar_.schedule(t.count(), Event{node.value(), Kind::ClientWake, 0, Color(), token, Wavelet{}});
+  calendar_.schedule(t.count(), Event{node.value(), Kind::ClientWake, 0, tag(Color(), token)});
 }
 
 void WaveletFabric::schedule_eval(std::uint32_t node, std::int64_t t) {
@@ -168,7 +168,7 @@ void WaveletFabric::schedule_eval(std::uint32_t node, std::int64_t t) {
   }
   if (r.wake_at > now && r.wake_at <= t) return;  // an earlier evaluation will look again
   r.wake_at = t;
-  calendar_.schedule(t, Event{node, Kind::Evaluate, 0, Color(), 0, Wavelet{}});
+  calendar_.schedule(t, Event{node, Kind::Evaluate, 0, Wavelet{}});
 }
 
 Cycles WaveletFabric::step() {
@@ -182,9 +182,9 @@ Cycles WaveletFabric::step() {
     Router& r = routers_[e.node];
     switch (e.kind) {
       case Kind::Arrival: {
-        const auto idx = r.in_index[static_cast<std::size_t>(e.port) * kMaxColours + e.colour.value()];
+        const auto idx = r.in_index[static_cast<std::size_t>(e.port) * kMaxColours + e.w.colour.value()];
         if (idx == kNoIndex) {
-          throw SimulationError("wavelet on colour " + std::to_string(e.colour.value()) + " arrived at router " +
+          throw SimulationError("wavelet on colour " + std::to_string(e.w.colour.value()) + " arrived at router " +
                                 to_string(chip_.coord(NodeId(e.node))) + " from " + dir_name(static_cast<Dir>(e.port)) +
                                 ", which its routes do not receive");
         }
@@ -197,15 +197,15 @@ Cycles WaveletFabric::step() {
         break;
       }
       case Kind::Credit: {
-        OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(e.port) * kMaxColours + e.colour.value()]];
+        OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(e.port) * kMaxColours + e.w.colour.value()]];
         ++oc.credits;
         if (r.buffered > 0) schedule_eval(e.node, t);
         break;
       }
       case Kind::RampCredit: {
-        InChannel& ch = r.in[r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + e.colour.value()]];
+        InChannel& ch = r.in[r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + e.w.colour.value()]];
         ++ch.ramp_credits;
-        client_.on_ramp_credit(NodeId(e.node), e.colour, Cycles(t));
+        client_.on_ramp_credit(NodeId(e.node), e.w.colour, Cycles(t));
         break;
       }
       case Kind::Deliver:
@@ -214,7 +214,7 @@ Cycles WaveletFabric::step() {
         client_.on_deliver(NodeId(e.node), e.w, Cycles(t));
         break;
       case Kind::ClientWake:
-        client_.on_wake(NodeId(e.node), e.token, Cycles(t));
+        client_.on_wake(NodeId(e.node), e.w.data, Cycles(t));
         break;
       case Kind::Evaluate:
         if (r.wake_at == t) {
@@ -266,62 +266,79 @@ void WaveletFabric::evaluate(std::uint32_t node, std::int64_t t) {
   if (r.buffered == 0) return;
   ++counters_.router_evaluations;
   const auto n = static_cast<std::uint32_t>(r.in.size());
-  bool granted = false;
-
-  auto ready = [&](std::uint8_t c, std::uint8_t mask, const Slot& s) {
-    if (s.eligible + (turns(r.in[c].port, mask) ? turn_ : 0) > t) return false;
-    for (int p = 0; p < kNumDirs; ++p) {
-      if (!(mask & (1u << p))) continue;
-      if (r.next_free[p] > t) return false;
-      const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + r.in[c].colour.value()]];
-      if (oc.credits == 0) return false;
-      if (oc.owner != kNoIndex && oc.owner != c) return false;
+  // The head of each channel: its output mask and the cycle it may leave (route computed once).
+  std::array<std::uint8_t, kNumDirs * kMaxColours> mask;
+  std::array<std::int64_t, kNumDirs * kMaxColours> eligible;
+  auto look = [&](std::uint32_t c) {
+    const InChannel& ch = r.in[c];
+    if (ch.count == 0) {
+      mask[c] = 0;
+      return;
     }
-    return true;
+    const Slot& s = r.slots[ch.slot_base + ch.head];
+    mask[c] = route_of(node, ch, s.w);
+    eligible[c] = s.eligible + (turns(ch.port, mask[c]) ? turn_ : 0);
+  };
+  for (std::uint32_t c = 0; c < n; ++c) look(c);
+
+  // Why a ready head cannot go: 0 = it can, 1 = an output port is busy, 2 = no credit,
+  // 3 = another packet owns the output (destination routing).
+  auto blocked = [&](std::uint32_t c) -> int {
+    const Color colour = r.in[c].colour;
+    int why = 0;
+    for (int p = 0; p < kNumDirs; ++p) {
+      if (!(mask[c] & (1u << p))) continue;
+      const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + colour.value()]];
+      if (oc.credits == 0) return 2;
+      if (oc.owner != kNoIndex && oc.owner != c) return 3;
+      if (r.next_free[p] > t) why = 1;
+    }
+    return why;
   };
 
+  // Output ports some ready head wants; the others need no arbitration.
+  std::uint8_t wanted = 0;
+  for (std::uint32_t c = 0; c < n; ++c)
+    if (mask[c] && eligible[c] <= t) wanted |= mask[c];
+  bool any = false;
   for (int o = 0; o < kNumDirs; ++o) {
-    if (r.next_free[o] > t) continue;
-    for (std::uint32_t k = 1; k <= n; ++k) {
-      const auto c = static_cast<std::uint8_t>((r.rr[o] + k) % n);
-      const InChannel& ch = r.in[c];
-      if (ch.count == 0) continue;
-      const Slot& s = r.slots[ch.slot_base + ch.head];
-      const std::uint8_t mask = route_of(node, ch, s.w);
-      if (!(mask & (1u << o)) || !ready(c, mask, s)) continue;
-      grant(node, c, mask, t);
-      granted = true;
+    if (!(wanted & (1u << o)) || r.next_free[o] > t) continue;
+    std::uint32_t c = r.rr[o];
+    for (std::uint32_t k = 0; k < n; ++k) {
+      if (++c == n) c = 0;
+      // A granted channel has mask 0 for the rest of the cycle: one buffer read per cycle.
+      if (!(mask[c] & (1u << o)) || eligible[c] > t || blocked(c) != 0) continue;
+      grant(node, static_cast<std::uint8_t>(c), mask[c], t);
+      mask[c] = 0;
+      any = true;
       break;
     }
   }
 
-  // Decide when this router must look again. Heads held by credits are woken by the credit.
+  // When must this router look again? Heads held by credits are woken by the credit event;
+  // heads held by a packet owning their output by that packet's progress here.
   std::int64_t next = INT64_MAX;
   for (std::uint32_t c = 0; c < n && r.buffered > 0; ++c) {
-    const InChannel& ch = r.in[c];
-    if (ch.count == 0) continue;
-    const Slot& s = r.slots[ch.slot_base + ch.head];
-    const std::uint8_t mask = route_of(node, ch, s.w);
-    if (mask == 0) continue;  // torn down: firmware will wake it
-    const std::int64_t el = s.eligible + (turns(ch.port, mask) ? turn_ : 0);
-    if (el > t) {
-      next = std::min(next, el);
+    if (r.in[c].count == 0) continue;
+    if (mask[c] == 0) look(c);  // granted this cycle: its new head
+    if (mask[c] == 0) continue;  // torn down: firmware wakes it
+    if (eligible[c] > t) {
+      next = std::min(next, eligible[c]);
       continue;
     }
-    bool credit_blocked = false;
-    std::int64_t busy_until = t;
-    for (int p = 0; p < kNumDirs; ++p) {
-      if (!(mask & (1u << p))) continue;
-      busy_until = std::max(busy_until, r.next_free[p]);
-      const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + ch.colour.value()]];
-      if (oc.credits == 0) credit_blocked = true;
-      if (oc.owner != kNoIndex && oc.owner != c && granted) next = std::min(next, t + 1);
-    }
-    if (credit_blocked) {
+    const int why = blocked(c);
+    if (why == 2) {
       ++counters_.credit_stalls;
       continue;
     }
-    next = std::min(next, std::max(busy_until, t + 1));
+    if (why == 3) {
+      if (any) next = std::min(next, t + 1);  // the owner may have just released it
+      continue;
+    }
+    std::int64_t busy_until = t + 1;
+    for (int p = 0; p < kNumDirs; ++p)
+      if (mask[c] & (1u << p)) busy_until = std::max(busy_until, r.next_free[p]);
+    next = std::min(next, busy_until);
   }
   if (next != INT64_MAX) schedule_eval(node, next);
 }
@@ -361,20 +378,20 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     ++r.sent[p];
     ++in_flight_;
     if (d == Dir::Ramp) {
-      calendar_.schedule(t + ramp_, Event{node, Kind::Deliver, 0, ch.colour, 0, w});
+      calendar_.schedule(t + ramp_, Event{node, Kind::Deliver, 0, w});
     } else {
       ++counters_.wavelet_hops;
       calendar_.schedule(t + hop_, Event{neighbour(node, d), Kind::Arrival,
-                                         static_cast<std::uint8_t>(opposite(d)), ch.colour, 0, w});
+                                         static_cast<std::uint8_t>(opposite(d)), w});
     }
   }
   // The freed buffer slot becomes a credit upstream (or at the client, for the ramp).
   if (static_cast<Dir>(ch.port) == Dir::Ramp) {
-    calendar_.schedule(t + credit_lat_, Event{node, Kind::RampCredit, 0, ch.colour, 0, Wavelet{}});
+    calendar_.schedule(t + credit_lat_, Event{node, Kind::RampCredit, 0, tag(ch.colour)});
   } else {
     const Dir from = static_cast<Dir>(ch.port);
     calendar_.schedule(t + credit_lat_, Event{neighbour(node, from), Kind::Credit,
-                                              static_cast<std::uint8_t>(opposite(from)), ch.colour, 0, Wavelet{}});
+                                              static_cast<std::uint8_t>(opposite(from)), tag(ch.colour)});
   }
 }
 

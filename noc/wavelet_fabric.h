@@ -119,14 +119,19 @@ class WaveletFabric {
     std::uint32_t buffered = 0;
   };
   enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate };
+  // 20 bytes: the colour of credits and the token of client wake-ups travel in w.
   struct Event {
     std::uint32_t node;
     Kind kind;
     std::uint8_t port;
-    Color colour;
-    std::uint32_t token;
     Wavelet w;
   };
+  static Wavelet tag(Color c, std::uint32_t data = 0) {
+    Wavelet w;
+    w.colour = c;
+    w.data = data;
+    return w;
+  }
 
   void build_table_channels();
   void build_dest_channels();
