@@ -3,6 +3,7 @@
 #include "noc/fabric.h"
 #include "noc/link_stats.h"
 #include "noc/traffic.h"
+#include "noc/vcd_trace.h"
 
 namespace wse {
 namespace {
@@ -60,6 +61,10 @@ class TrafficWorkload : public Workload {
     opts.stall_limit = p_.deadlock_cycles.count();
     Fabric fabric("fabric", chip_, opts, nullptr, client, run_.max_cycles);
     client.attach(fabric.engine());
+    std::vector<Coord> traced;
+    for (std::size_t i = 0; i + 1 < run_.vcd_routers.size(); i += 2) traced.push_back({run_.vcd_routers[i], run_.vcd_routers[i + 1]});
+    std::unique_ptr<VcdTrace> vcd;
+    if (!traced.empty()) vcd = std::make_unique<VcdTrace>(fabric.engine(), traced);
     sc_core::sc_start();
     fabric.rethrow_if_failed();
     const TrafficResults r = client.results();
@@ -85,6 +90,7 @@ class TrafficWorkload : public Workload {
     out.stats["fabric"] = fabric_counters_json(fabric.engine());
     out.stats["fabric"]["activations"] = fabric.activations();
     out.stats["links"] = link_utilisation_json(fabric.engine(), fabric.last_cycle());
+    if (vcd) out.files.emplace_back("trace.vcd", vcd->text());
     return out;
   }
 
@@ -103,6 +109,10 @@ Location loc_of(const Scenario& s, const std::string& key) {
 
 std::unique_ptr<Workload> create(const Scenario& s) {
   TrafficParams p = resolve_workload_params(traffic_table(), s);
+  if (s.run.fidelity != Fidelity::Wavelet) {
+    throw ConfigError(Location{"", 0, 0, "run.fidelity"}, "run.fidelity", "the traffic workload runs on the wavelet fabric only",
+                      "wavelet", "The stream fidelity arrives with the kernels");
+  }
   const ChipParams& chip = s.chip.params;
   if (chip.num_nodes() < 2) {
     throw ConfigError(loc_of(s, "pattern"), "chip.mesh", "traffic needs at least 2 PEs", "", "Use a larger mesh");

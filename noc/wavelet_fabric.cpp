@@ -193,6 +193,7 @@ Cycles WaveletFabric::step() {
         r.slots[ch.slot_base + pos] = Slot{e.w, t + router_lat_};
         ++ch.count;
         ++r.buffered;
+        if (r.observed) observer_->on_occupancy(NodeId(e.node), static_cast<Dir>(e.port), buffered(NodeId(e.node), static_cast<Dir>(e.port)), t);
         schedule_eval(e.node, t + router_lat_);
         break;
       }
@@ -352,6 +353,7 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
   --r.buffered;
   --in_flight_;
   last_progress_ = t;
+  if (r.observed) observer_->on_occupancy(NodeId(node), static_cast<Dir>(ch.port), buffered(NodeId(node), static_cast<Dir>(ch.port)), t);
 
   if (w.control() && opts_.routing == RoutingMode::Table) {
     // The control wavelet is routed with the old position; the switch moves after it passed.
@@ -376,6 +378,7 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     r.next_free[p] = t + period_;
     r.rr[p] = c;
     ++r.sent[p];
+    if (r.observed) observer_->on_send(NodeId(node), d, ch.colour, t);
     ++in_flight_;
     if (d == Dir::Ramp) {
       calendar_.schedule(t + ramp_, Event{node, Kind::Deliver, 0, w});
@@ -393,6 +396,11 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     calendar_.schedule(t + credit_lat_, Event{neighbour(node, from), Kind::Credit,
                                               static_cast<std::uint8_t>(opposite(from)), tag(ch.colour)});
   }
+}
+
+void WaveletFabric::observe(NodeId node, FabricObserver* observer) {
+  observer_ = observer;
+  routers_[node.value()].observed = true;
 }
 
 int WaveletFabric::buffered(NodeId node, Dir in_port) const {

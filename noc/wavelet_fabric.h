@@ -27,6 +27,16 @@ namespace wse {
 // holds the destination node; the rest of the packet follows it, wormhole style).
 enum class RoutingMode : std::uint8_t { Table, DestXY, DestYX };
 
+// Receives per-cycle activity of the routers chosen with WaveletFabric::observe() (for VCD).
+class FabricObserver {
+ public:
+  virtual ~FabricObserver() = default;
+  // A wavelet of colour c left through output port `out` at cycle t.
+  virtual void on_send(NodeId node, Dir out, Color c, std::int64_t t) = 0;
+  // The wavelets buffered at input port `in` (all colours) changed to `occupancy` at cycle t.
+  virtual void on_occupancy(NodeId node, Dir in, int occupancy, std::int64_t t) = 0;
+};
+
 struct FabricOptions {
   RoutingMode routing = RoutingMode::Table;
   int dest_colours = 1;            // colours available to destination-routed traffic
@@ -82,6 +92,8 @@ class WaveletFabric {
   int buffered(NodeId node, Dir in_port) const;
   std::size_t router_bytes() const;  // heap + inline state of all routers, for the benchmark
   const ChipParams& chip() const { return chip_; }
+  // Reports the activity of `node` to `observer` (which must outlive the fabric).
+  void observe(NodeId node, FabricObserver* observer);
 
  private:
   static constexpr std::uint8_t kNoIndex = 0xFF;
@@ -117,6 +129,7 @@ class WaveletFabric {
     std::int64_t wake_at = -1;  // cycle of the pending Evaluate event, -1 = none
     std::int64_t listed = -1;   // cycle whose wake list holds this router
     std::uint32_t buffered = 0;
+    bool observed = false;
   };
   enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate };
   // 20 bytes: the colour of credits and the token of client wake-ups travel in w.
@@ -156,6 +169,7 @@ class WaveletFabric {
   std::uint64_t in_flight_ = 0;
   std::int64_t last_progress_ = 0;
   FabricCounters counters_;
+  FabricObserver* observer_ = nullptr;
 };
 
 }  // namespace wse

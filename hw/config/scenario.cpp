@@ -213,6 +213,18 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
   }
   run_raw.merge(run_sets);
   assign_section(run_table, run_raw, "run.", s.run);
+  const auto& vcd = s.run.vcd_routers;
+  if (!vcd.empty()) {
+    const RawValue* raw = run_raw.find("outputs.vcd_routers");
+    const Location loc = raw ? raw->loc : Location{doc.file, 0, 0, {}};
+    if (vcd.size() % 2 != 0) throw ConfigError(loc, "run.outputs.vcd_routers", "needs x, y pairs (an even count of numbers)");
+    for (size_t i = 0; i < vcd.size(); i += 2) {
+      if (!s.chip.params.contains({vcd[i], vcd[i + 1]})) {
+        throw ConfigError(loc, "run.outputs.vcd_routers", "router " + to_string(Coord{vcd[i], vcd[i + 1]}) + " is outside the " +
+                          std::to_string(s.chip.params.mesh.width) + "x" + std::to_string(s.chip.params.mesh.height) + " mesh");
+      }
+    }
+  }
 
   const YAML::Node w = root["workload"];
   if (!w || !w.IsMap()) {

@@ -20,6 +20,9 @@ ParamTable<RunParams> build() {
   t.boolean("outputs.wall_clock_metrics", "true",
             "include host wall-clock figures in summary.json; false makes reruns byte-identical",
             [](RunParams& r) -> auto& { return r.wall_clock_metrics; });
+  t.int_list("outputs.vcd_routers", UnitKind::None, "[]", 0, 4095,
+             "x, y pairs of routers whose ports are traced into trace.vcd (GTKWave)",
+             [](RunParams& r) -> auto& { return r.vcd_routers; });
   t.boolean("progress", "false", "print a progress line on stderr during long runs",
             [](RunParams& r) -> auto& { return r.progress; });
   return t;

@@ -20,6 +20,7 @@ struct RunParams {
   bool stats = true;              // write stats.json
   bool wall_clock_metrics = true; // wall_seconds etc. in summary.json (off = byte-identical reruns)
   bool progress = false;          // progress line on stderr for long runs
+  std::vector<int> vcd_routers;   // x, y pairs of routers traced into trace.vcd
 };
 
 const ParamTable<RunParams>& run_param_table();
