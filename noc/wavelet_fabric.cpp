@@ -35,10 +35,6 @@ WaveletFabric::WaveletFabric(const ChipParams& chip, const FabricOptions& opts, 
       period_(chip.link_period().count()),
       depth_(chip.noc.colour_buffer_depth),
       routers_(static_cast<std::size_t>(chip.num_nodes())) {
-  for (auto& r : routers_) {
-    r.in_index.fill(kNoIndex);
-    r.out_index.fill(kNoIndex);
-  }
   if (opts_.routing == RoutingMode::Table) {
     build_table_channels();
   } else {
@@ -46,61 +42,90 @@ WaveletFabric::WaveletFabric(const ChipParams& chip, const FabricOptions& opts, 
   }
 }
 
-void WaveletFabric::add_in(Router& r, Dir port, Color c) {
-  auto& idx = r.in_index[static_cast<std::size_t>(port) * kMaxColours + c.value()];
-  if (idx != kNoIndex) return;
-  InChannel ch;
-  ch.port = static_cast<std::uint8_t>(port);
-  ch.colour = c;
-  ch.ramp_credits = port == Dir::Ramp ? static_cast<std::uint8_t>(depth_) : 0;
-  ch.slot_base = static_cast<std::uint32_t>(r.slots.size());
-  idx = static_cast<std::uint8_t>(r.in.size());
-  r.in.push_back(ch);
-  r.slots.resize(r.slots.size() + static_cast<std::size_t>(depth_));
+void WaveletFabric::add(ChannelPlan& plan, bool input, Dir port, Color c) const {
+  auto& list = input ? plan.in : plan.out;
+  for (const auto& e : list)
+    if (e.first == port && e.second == c) return;
+  list.emplace_back(port, c);
 }
 
-void WaveletFabric::add_out(Router& r, Dir port, Color c) {
-  auto& idx = r.out_index[static_cast<std::size_t>(port) * kMaxColours + c.value()];
-  if (idx != kNoIndex) return;
-  idx = static_cast<std::uint8_t>(r.out.size());
-  const bool unlimited = port == Dir::Ramp && opts_.infinite_ejection;
-  r.out.push_back(OutChannel{static_cast<std::uint8_t>(unlimited ? 0xFF : depth_)});
+void WaveletFabric::allocate(const std::vector<ChannelPlan>& plans) {
+  std::size_t n_in = 0, n_out = 0;
+  for (const auto& p : plans) {
+    n_in += p.in.size();
+    n_out += p.out.size();
+  }
+  in_arena_.resize(n_in);
+  slot_arena_.resize(n_in * static_cast<std::size_t>(depth_));
+  out_arena_.resize(n_out);
+  std::size_t i = 0, o = 0;
+  for (std::size_t n = 0; n < plans.size(); ++n) {
+    Router& r = routers_[n];
+    r.in = in_arena_.data() + i;
+    r.slots = slot_arena_.data() + i * static_cast<std::size_t>(depth_);
+    r.out = out_arena_.data() + o;
+    r.n_in = static_cast<std::uint8_t>(plans[n].in.size());
+    r.n_out = static_cast<std::uint8_t>(plans[n].out.size());
+    for (std::size_t k = 0; k < plans[n].in.size(); ++k) {
+      InChannel& ch = r.in[k];
+      ch.port = static_cast<std::uint8_t>(plans[n].in[k].first);
+      ch.colour = plans[n].in[k].second;
+      ch.ramp_credits = plans[n].in[k].first == Dir::Ramp ? static_cast<std::uint8_t>(depth_) : 0;
+      ch.slot_base = static_cast<std::uint32_t>(k * static_cast<std::size_t>(depth_));
+    }
+    for (std::size_t k = 0; k < plans[n].out.size(); ++k) {
+      const Dir port = plans[n].out[k].first;
+      const bool unlimited = port == Dir::Ramp && opts_.infinite_ejection;
+      r.out[k] = OutChannel{static_cast<std::uint8_t>(port), plans[n].out[k].second,
+                            static_cast<std::uint8_t>(unlimited ? 0xFF : depth_)};
+    }
+    i += plans[n].in.size();
+    o += plans[n].out.size();
+  }
+}
+
+std::uint8_t WaveletFabric::find_in(const Router& r, Dir port, Color c) {
+  for (std::uint8_t k = 0; k < r.n_in; ++k)
+    if (r.in[k].colour == c && r.in[k].port == static_cast<std::uint8_t>(port)) return k;
+  return kNoIndex;
+}
+
+std::uint8_t WaveletFabric::find_out(const Router& r, Dir port, Color c) {
+  for (std::uint8_t k = 0; k < r.n_out; ++k)
+    if (r.out[k].colour == c && r.out[k].port == static_cast<std::uint8_t>(port)) return k;
+  return kNoIndex;
 }
 
 void WaveletFabric::build_table_channels() {
+  std::vector<ChannelPlan> plans(routers_.size());
   for (std::uint32_t n = 0; n < routers_.size(); ++n) {
-    Router& r = routers_[n];
     for (Color c : tables_->colours_at(NodeId(n))) {
       const ColourRoute* route = tables_->find(NodeId(n), c);
       for (int d = 0; d < kNumDirs; ++d) {
-        if (route->rx_any().has(static_cast<Dir>(d))) add_in(r, static_cast<Dir>(d), c);
-        if (route->tx_any().has(static_cast<Dir>(d))) add_out(r, static_cast<Dir>(d), c);
+        if (route->rx_any().has(static_cast<Dir>(d))) add(plans[n], true, static_cast<Dir>(d), c);
+        if (route->tx_any().has(static_cast<Dir>(d))) add(plans[n], false, static_cast<Dir>(d), c);
       }
     }
-    r.in.shrink_to_fit();
-    r.out.shrink_to_fit();
-    r.slots.shrink_to_fit();
   }
+  allocate(plans);
 }
 
 void WaveletFabric::build_dest_channels() {
   const int w = chip_.mesh.width, h = chip_.mesh.height;
+  std::vector<ChannelPlan> plans(routers_.size());
   for (std::uint32_t n = 0; n < routers_.size(); ++n) {
-    Router& r = routers_[n];
     const Coord at = chip_.coord(NodeId(n));
     const bool exists[kNumDirs] = {at.y > 0, at.x < w - 1, at.y < h - 1, at.x > 0, true};
     for (int k = 0; k < opts_.dest_colours; ++k) {
       const Color c(static_cast<std::uint8_t>(k));
       for (int d = 0; d < kNumDirs; ++d) {
         if (!exists[d]) continue;
-        add_in(r, static_cast<Dir>(d), c);
-        add_out(r, static_cast<Dir>(d), c);
+        add(plans[n], true, static_cast<Dir>(d), c);
+        add(plans[n], false, static_cast<Dir>(d), c);
       }
     }
-    r.in.shrink_to_fit();
-    r.out.shrink_to_fit();
-    r.slots.shrink_to_fit();
   }
+  allocate(plans);
 }
 
 std::uint32_t WaveletFabric::neighbour(std::uint32_t node, Dir d) const {
@@ -117,19 +142,19 @@ std::uint32_t WaveletFabric::neighbour(std::uint32_t node, Dir d) const {
 
 bool WaveletFabric::can_inject(NodeId node, Color c, Cycles t) const {
   const Router& r = routers_[node.value()];
-  const auto idx = r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + c.value()];
+  const auto idx = find_in(r, Dir::Ramp, c);
   return idx != kNoIndex && r.in[idx].ramp_credits > 0 && r.ramp_next_free <= t.count();
 }
 
 bool WaveletFabric::ramp_has_credit(NodeId node, Color c) const {
   const Router& r = routers_[node.value()];
-  const auto idx = r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + c.value()];
+  const auto idx = find_in(r, Dir::Ramp, c);
   return idx != kNoIndex && r.in[idx].ramp_credits > 0;
 }
 
 void WaveletFabric::inject(NodeId node, const Wavelet& w, Cycles t) {
   Router& r = routers_[node.value()];
-  const auto idx = r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + w.colour.value()];
+  const auto idx = find_in(r, Dir::Ramp, w.colour);
   if (idx == kNoIndex) {
     throw SimulationError("PE " + to_string(chip_.coord(node)) + " sends on colour " +
                           std::to_string(w.colour.value()) + " but its router does not receive that colour from RAMP");
@@ -182,7 +207,7 @@ Cycles WaveletFabric::step() {
     Router& r = routers_[e.node];
     switch (e.kind) {
       case Kind::Arrival: {
-        const auto idx = r.in_index[static_cast<std::size_t>(e.port) * kMaxColours + e.w.colour.value()];
+        const auto idx = find_in(r, static_cast<Dir>(e.port), e.w.colour);
         if (idx == kNoIndex) {
           throw SimulationError("wavelet on colour " + std::to_string(e.w.colour.value()) + " arrived at router " +
                                 to_string(chip_.coord(NodeId(e.node))) + " from " + dir_name(static_cast<Dir>(e.port)) +
@@ -198,13 +223,13 @@ Cycles WaveletFabric::step() {
         break;
       }
       case Kind::Credit: {
-        OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(e.port) * kMaxColours + e.w.colour.value()]];
+        OutChannel& oc = r.out[find_out(r, static_cast<Dir>(e.port), e.w.colour)];
         ++oc.credits;
         if (r.buffered > 0) schedule_eval(e.node, t);
         break;
       }
       case Kind::RampCredit: {
-        InChannel& ch = r.in[r.in_index[static_cast<std::size_t>(Dir::Ramp) * kMaxColours + e.w.colour.value()]];
+        InChannel& ch = r.in[find_in(r, Dir::Ramp, e.w.colour)];
         ++ch.ramp_credits;
         client_.on_ramp_credit(NodeId(e.node), e.w.colour, Cycles(t));
         break;
@@ -266,7 +291,7 @@ void WaveletFabric::evaluate(std::uint32_t node, std::int64_t t) {
   Router& r = routers_[node];
   if (r.buffered == 0) return;
   ++counters_.router_evaluations;
-  const auto n = static_cast<std::uint32_t>(r.in.size());
+  const std::uint32_t n = r.n_in;
   // The head of each channel: its output mask and the cycle it may leave (route computed once).
   std::array<std::uint8_t, kNumDirs * kMaxColours> mask;
   std::array<std::int64_t, kNumDirs * kMaxColours> eligible;
@@ -289,7 +314,7 @@ void WaveletFabric::evaluate(std::uint32_t node, std::int64_t t) {
     int why = 0;
     for (int p = 0; p < kNumDirs; ++p) {
       if (!(mask[c] & (1u << p))) continue;
-      const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + colour.value()]];
+      const OutChannel& oc = r.out[find_out(r, static_cast<Dir>(p), colour)];
       if (oc.credits == 0) return 2;
       if (oc.owner != kNoIndex && oc.owner != c) return 3;
       if (r.next_free[p] > t) why = 1;
@@ -372,7 +397,7 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
   for (int p = 0; p < kNumDirs; ++p) {
     if (!(mask & (1u << p))) continue;
     const Dir d = static_cast<Dir>(p);
-    OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + ch.colour.value()]];
+    OutChannel& oc = r.out[find_out(r, static_cast<Dir>(p), ch.colour)];
     if (!(d == Dir::Ramp && opts_.infinite_ejection)) --oc.credits;
     if (opts_.routing != RoutingMode::Table) oc.owner = w.tail() ? kNoIndex : c;
     r.next_free[p] = t + period_;
@@ -405,18 +430,15 @@ void WaveletFabric::observe(NodeId node, FabricObserver* observer) {
 
 int WaveletFabric::buffered(NodeId node, Dir in_port) const {
   int total = 0;
-  for (const auto& ch : routers_[node.value()].in)
-    if (ch.port == static_cast<std::uint8_t>(in_port)) total += ch.count;
+  const Router& r = routers_[node.value()];
+  for (std::uint32_t k = 0; k < r.n_in; ++k)
+    if (r.in[k].port == static_cast<std::uint8_t>(in_port)) total += r.in[k].count;
   return total;
 }
 
 std::size_t WaveletFabric::router_bytes() const {
-  std::size_t b = 0;
-  for (const auto& r : routers_) {
-    b += sizeof(Router) + r.in.capacity() * sizeof(InChannel) + r.slots.capacity() * sizeof(Slot) +
-         r.out.capacity() * sizeof(OutChannel);
-  }
-  return b;
+  return routers_.size() * sizeof(Router) + in_arena_.size() * sizeof(InChannel) +
+         slot_arena_.size() * sizeof(Slot) + out_arena_.size() * sizeof(OutChannel);
 }
 
 std::string WaveletFabric::stuck_report() const {
@@ -428,7 +450,7 @@ std::string WaveletFabric::stuck_report() const {
     ++total;
     if (shown >= 16) continue;
     ++shown;
-    for (std::uint32_t c = 0; c < r.in.size(); ++c) {
+    for (std::uint32_t c = 0; c < r.n_in; ++c) {
       const InChannel& ch = r.in[c];
       if (ch.count == 0) continue;
       const Slot& s = r.slots[ch.slot_base + ch.head];
@@ -439,7 +461,7 @@ std::string WaveletFabric::stuck_report() const {
       } else {
         for (int p = 0; p < kNumDirs; ++p) {
           if (!(mask & (1u << p))) continue;
-          const OutChannel& oc = r.out[r.out_index[static_cast<std::size_t>(p) * kMaxColours + ch.colour.value()]];
+          const OutChannel& oc = r.out[find_out(r, static_cast<Dir>(p), ch.colour)];
           if (oc.credits == 0) why += std::string(why.empty() ? "" : ", ") + "no credit for " + dir_name(static_cast<Dir>(p));
           if (oc.owner != kNoIndex && oc.owner != c) why += std::string(why.empty() ? "" : ", ") + dir_name(static_cast<Dir>(p)) + " held by another packet";
         }

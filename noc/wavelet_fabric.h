@@ -113,15 +113,19 @@ class WaveletFabric {
     std::uint32_t slot_base = 0;
   };
   struct OutChannel {
+    std::uint8_t port;
+    Color colour;
     std::uint8_t credits;
     std::uint8_t owner = kNoIndex;  // dest routing: input channel holding this (port, colour)
   };
+  // Channels and buffer slots of all routers live in three arenas, in node order, so that a
+  // router's state is contiguous and neighbours along x are close in memory.
   struct Router {
-    std::vector<InChannel> in;
-    std::vector<Slot> slots;
-    std::vector<OutChannel> out;
-    std::array<std::uint8_t, kNumDirs * kMaxColours> in_index;
-    std::array<std::uint8_t, kNumDirs * kMaxColours> out_index;
+    InChannel* in = nullptr;
+    Slot* slots = nullptr;
+    OutChannel* out = nullptr;
+    std::uint8_t n_in = 0;
+    std::uint8_t n_out = 0;
     std::array<std::int64_t, kNumDirs> next_free{};  // output port busy until
     std::array<std::uint8_t, kNumDirs> rr{};         // last channel granted per output port
     std::array<std::uint32_t, kNumDirs> sent{};
@@ -148,8 +152,14 @@ class WaveletFabric {
 
   void build_table_channels();
   void build_dest_channels();
-  void add_in(Router& r, Dir port, Color c);
-  void add_out(Router& r, Dir port, Color c);
+  struct ChannelPlan {
+    std::vector<std::pair<Dir, Color>> in, out;
+  };
+  void add(ChannelPlan& plan, bool input, Dir port, Color c) const;
+  void allocate(const std::vector<ChannelPlan>& plans);
+  // Index of the channel for (port, colour) at a router, or kNoIndex (few channels: a scan).
+  static std::uint8_t find_in(const Router& r, Dir port, Color c);
+  static std::uint8_t find_out(const Router& r, Dir port, Color c);
   void schedule_eval(std::uint32_t node, std::int64_t t);
   void evaluate(std::uint32_t node, std::int64_t t);
   std::uint8_t route_of(std::uint32_t node, const InChannel& ch, const Wavelet& w) const;
@@ -164,6 +174,9 @@ class WaveletFabric {
   std::int64_t hop_, router_lat_, ramp_, turn_, credit_lat_, period_;
   int depth_;
   std::vector<Router> routers_;
+  std::vector<InChannel> in_arena_;
+  std::vector<Slot> slot_arena_;
+  std::vector<OutChannel> out_arena_;
   Calendar<Event> calendar_;
   std::vector<std::uint32_t> wake_list_;
   std::uint64_t in_flight_ = 0;
