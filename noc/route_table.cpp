@@ -5,19 +5,15 @@
 namespace wse {
 
 DirSet ColourRoute::rx_any() const {
-  DirSet s = rx;
-  for (const auto& p : positions)
-    for (int d = 0; d < kNumDirs; ++d)
-      if (p.rx.has(static_cast<Dir>(d))) s.add(static_cast<Dir>(d));
-  return s;
+  std::uint8_t bits = rx.bits();
+  for (const auto& p : positions) bits |= p.rx.bits();
+  return DirSet(bits);
 }
 
 DirSet ColourRoute::tx_any() const {
-  DirSet s = tx;
-  for (const auto& p : positions)
-    for (int d = 0; d < kNumDirs; ++d)
-      if (p.tx.has(static_cast<Dir>(d))) s.add(static_cast<Dir>(d));
-  return s;
+  std::uint8_t bits = tx.bits();
+  for (const auto& p : positions) bits |= p.tx.bits();
+  return DirSet(bits);
 }
 
 bool ColourRoute::apply(SwitchCommand cmd) {
