@@ -1,5 +1,8 @@
 #include "noc/fabric.h"
 
+#include <chrono>
+#include <cstdio>
+
 #include "hw/core/error.h"
 
 namespace wse {
@@ -9,7 +12,8 @@ Fabric::Fabric(const sc_core::sc_module_name& name, const ChipParams& chip, cons
     : sc_core::sc_module(name),
       engine_(chip, opts, tables, client),
       period_(sc_core::sc_time(1.0 / chip.clock_hz, sc_core::SC_SEC)),
-      max_cycles_(max_cycles) {
+      max_cycles_(max_cycles),
+      progress_(opts.progress) {
   SC_HAS_PROCESS(Fabric);
   SC_METHOD(process);
   sensitive << wake_;
@@ -27,6 +31,7 @@ void Fabric::process() {
   ++activations_;
   try {
     last_cycle_ = engine_.step();
+    if (progress_ && (activations_ & 0x3FF) == 0) report_progress();
     if (engine_.idle()) {
       engine_.check_drained();
       return;
@@ -42,6 +47,15 @@ void Fabric::process() {
     error_ = e.what();
     sc_core::sc_stop();
   }
+}
+
+void Fabric::report_progress() {
+  const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (now - last_report_ < 1.0) return;
+  last_report_ = now;
+  std::fprintf(stderr, "[wafersim] cycle %lld, %llu wavelets in the fabric, %llu wavelet-hops\n",
+               static_cast<long long>(last_cycle_.count()), static_cast<unsigned long long>(engine_.in_flight()),
+               static_cast<unsigned long long>(engine_.counters().wavelet_hops));
 }
 
 void Fabric::rethrow_if_failed() const {

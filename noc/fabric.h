@@ -30,6 +30,7 @@ class Fabric : public sc_core::sc_module {
 
  private:
   void process();
+  void report_progress();
   void start_of_simulation() override { rearm(); }
 
   WaveletFabric engine_;
@@ -39,6 +40,8 @@ class Fabric : public sc_core::sc_module {
   Cycles last_cycle_;
   std::uint64_t activations_ = 0;
   std::string error_;
+  bool progress_;
+  double last_report_ = 0;
 };
 
 }  // namespace wse

@@ -59,6 +59,7 @@ class TrafficWorkload : public Workload {
     opts.dest_colours = p_.colours;
     opts.infinite_ejection = true;  // sinks outside the network always accept, as in BookSim
     opts.stall_limit = p_.deadlock_cycles.count();
+    opts.progress = run_.progress;
     Fabric fabric("fabric", chip_, opts, nullptr, client, run_.max_cycles);
     client.attach(fabric.engine());
     std::vector<Coord> traced;

@@ -42,6 +42,7 @@ struct FabricOptions {
   int dest_colours = 1;            // colours available to destination-routed traffic
   bool infinite_ejection = false;  // ramp output never backpressures (traffic sinks)
   std::int64_t stall_limit = 100000;  // cycles without any wavelet moving = deadlock
+  bool progress = false;              // the SystemC shell prints a progress line every second
 };
 
 struct FabricCounters {
