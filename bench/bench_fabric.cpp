@@ -34,6 +34,8 @@ void BM_UniformTraffic(benchmark::State& state) {
     client.attach(fabric);
     while (!fabric.idle() && fabric.next_time().count() < span) fabric.step();
     hops += fabric.counters().wavelet_hops;
+    state.counters["evaluations_per_hop"] = static_cast<double>(fabric.counters().router_evaluations) / static_cast<double>(fabric.counters().wavelet_hops);
+    state.counters["busy_cycle_events"] = static_cast<double>(fabric.counters().busy_cycles);
     bytes = fabric.router_bytes();
   }
   struct rusage ru {};

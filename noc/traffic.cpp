@@ -135,7 +135,7 @@ void TrafficClient::try_inject(std::uint32_t n, std::int64_t t) {
   w.packet = id;
   if (node.sent == 0) {
     w.flags |= kHead;
-    w.data = p.dest;  // destination-routed traffic: the head carries the destination
+    w.data = dest_word(chip_.coord(NodeId(p.dest)));  // the head carries the destination
     p.injected = t;
   }
   if (node.sent + 1 == p_.packet_size) w.flags |= kTail;

@@ -61,6 +61,9 @@ void WaveletFabric::allocate(const std::vector<ChannelPlan>& plans) {
   std::size_t i = 0, o = 0;
   for (std::size_t n = 0; n < plans.size(); ++n) {
     Router& r = routers_[n];
+    const Coord at = chip_.coord(NodeId(static_cast<std::uint32_t>(n)));
+    r.x = static_cast<std::uint16_t>(at.x);
+    r.y = static_cast<std::uint16_t>(at.y);
     r.in = in_arena_.data() + i;
     r.slots = slot_arena_.data() + i * static_cast<std::size_t>(depth_);
     r.out = out_arena_.data() + o;
@@ -200,6 +203,7 @@ Cycles WaveletFabric::step() {
   const std::int64_t t = calendar_.next_time();
   auto& events = calendar_.open(t);
   ++counters_.busy_cycles;
+  if (events.size() >= 4096) sort_by_block(events);
   // Phase A: state changes that land this cycle (arrivals, credits) and client callbacks. Any
   // effect they schedule lands at t + 1 or later, except client wake-ups, which join this loop.
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -269,6 +273,19 @@ void WaveletFabric::check_drained() const {
                         " wavelets are stuck in the fabric\n" + stuck_report());
 }
 
+void WaveletFabric::sort_by_block(std::vector<Event>& events) {
+  // A stable counting sort by blocks of 64 routers: on a large mesh the events of one cycle then
+  // touch router state in memory order instead of at random. Stable, so the order stays a pure
+  // function of the schedule calls (deterministic).
+  const std::size_t blocks = routers_.size() / 64 + 1;
+  block_count_.assign(blocks + 1, 0);
+  for (const Event& e : events) ++block_count_[e.node / 64 + 1];
+  for (std::size_t b = 1; b <= blocks; ++b) block_count_[b] += block_count_[b - 1];
+  sort_scratch_.resize(events.size());
+  for (const Event& e : events) sort_scratch_[block_count_[e.node / 64]++] = e;
+  events.swap(sort_scratch_);
+}
+
 std::uint8_t WaveletFabric::route_of(std::uint32_t node, const InChannel& ch, const Wavelet& w) const {
   if (opts_.routing == RoutingMode::Table) {
     const ColourRoute* route = tables_->find(NodeId(node), ch.colour);
@@ -276,10 +293,9 @@ std::uint8_t WaveletFabric::route_of(std::uint32_t node, const InChannel& ch, co
     return route->tx_now().bits();
   }
   if (!w.head()) return ch.route;
-  const auto width = static_cast<std::uint32_t>(chip_.mesh.width);
-  const std::uint32_t dest = w.data;
-  const int x = static_cast<int>(node % width), y = static_cast<int>(node / width);
-  const int dx = static_cast<int>(dest % width), dy = static_cast<int>(dest / width);
+  const Router& r = routers_[node];
+  const int x = r.x, y = r.y;
+  const int dx = static_cast<int>(w.data & 0xFFFFu), dy = static_cast<int>(w.data >> 16);
   auto horizontal = [&]() -> std::uint8_t { return dx > x ? bit(Dir::E) : dx < x ? bit(Dir::W) : 0; };
   auto vertical = [&]() -> std::uint8_t { return dy > y ? bit(Dir::S) : dy < y ? bit(Dir::N) : 0; };
   std::uint8_t m = opts_.routing == RoutingMode::DestXY ? horizontal() : vertical();

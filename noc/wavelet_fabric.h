@@ -24,7 +24,7 @@ namespace wse {
 
 // How routers choose output ports: the colour tables (the chip's real mechanism), or a
 // destination-based dimension-order function for synthetic traffic (the head wavelet's data
-// holds the destination node; the rest of the packet follows it, wormhole style).
+// holds the destination, dest_word(); the rest of the packet follows it, wormhole style).
 enum class RoutingMode : std::uint8_t { Table, DestXY, DestYX };
 
 // Receives per-cycle activity of the routers chosen with WaveletFabric::observe() (for VCD).
@@ -36,6 +36,11 @@ class FabricObserver {
   // The wavelets buffered at input port `in` (all colours) changed to `occupancy` at cycle t.
   virtual void on_occupancy(NodeId node, Dir in, int occupancy, std::int64_t t) = 0;
 };
+
+// Head-wavelet payload naming a destination router, as (y << 16) | x (no division per hop).
+inline std::uint32_t dest_word(Coord c) {
+  return (static_cast<std::uint32_t>(c.y) << 16) | static_cast<std::uint32_t>(c.x);
+}
 
 struct FabricOptions {
   RoutingMode routing = RoutingMode::Table;
@@ -134,6 +139,7 @@ class WaveletFabric {
     std::int64_t wake_at = -1;  // cycle of the pending Evaluate event, -1 = none
     std::int64_t listed = -1;   // cycle whose wake list holds this router
     std::uint32_t buffered = 0;
+    std::uint16_t x = 0, y = 0;  // coordinates, so routing needs no division
     bool observed = false;
   };
   enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate };
@@ -167,6 +173,7 @@ class WaveletFabric {
   void grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask, std::int64_t t);
   std::uint32_t neighbour(std::uint32_t node, Dir d) const;
   std::string stuck_report() const;
+  void sort_by_block(std::vector<Event>& events);
 
   const ChipParams& chip_;
   FabricOptions opts_;
@@ -180,6 +187,8 @@ class WaveletFabric {
   std::vector<OutChannel> out_arena_;
   Calendar<Event> calendar_;
   std::vector<std::uint32_t> wake_list_;
+  std::vector<Event> sort_scratch_;
+  std::vector<std::uint32_t> block_count_;
   std::uint64_t in_flight_ = 0;
   std::int64_t last_progress_ = 0;
   FabricCounters counters_;
