@@ -173,7 +173,7 @@ class WaveletFabric {
   void grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask, std::int64_t t);
   std::uint32_t neighbour(std::uint32_t node, Dir d) const;
   std::string stuck_report() const;
-  void sort_by_block(std::vector<Event>& events);
+  void sort_by_node(std::vector<Event>& events);
 
   const ChipParams& chip_;
   FabricOptions opts_;
