@@ -333,12 +333,24 @@ void WaveletFabric::evaluate(std::uint32_t node, std::int64_t t) {
 
   // Why a ready head cannot go: 0 = it can, 1 = an output port is busy, 2 = no credit,
   // 3 = another packet owns the output (destination routing).
+  // Output channels of the colour last asked for, one scan per colour (most routers carry one).
+  Color memo_colour(0xFF);
+  std::array<std::uint8_t, kNumDirs> memo_out{};
+  auto out_of = [&](Color colour, int p) -> const OutChannel& {
+    if (colour != memo_colour) {
+      memo_colour = colour;
+      memo_out.fill(kNoIndex);
+      for (std::uint8_t k = 0; k < r.n_out; ++k)
+        if (r.out[k].colour == colour) memo_out[r.out[k].port] = k;
+    }
+    return r.out[memo_out[static_cast<std::size_t>(p)]];
+  };
   auto blocked = [&](std::uint32_t c) -> int {
     const Color colour = r.in[c].colour;
     int why = 0;
     for (int p = 0; p < kNumDirs; ++p) {
       if (!(mask[c] & (1u << p))) continue;
-      const OutChannel& oc = r.out[find_out(r, static_cast<Dir>(p), colour)];
+      const OutChannel& oc = out_of(colour, p);
       if (oc.credits == 0) return 2;
       if (oc.owner != kNoIndex && oc.owner != c) return 3;
       if (r.next_free[p] > t) why = 1;
