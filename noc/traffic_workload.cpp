@@ -113,7 +113,8 @@ Location loc_of(const Scenario& s, const std::string& key) {
 std::unique_ptr<Workload> create(const Scenario& s) {
   TrafficParams p = resolve_workload_params(traffic_table(), s);
   if (s.run.fidelity != Fidelity::Wavelet) {
-    throw ConfigError(Location{"", 0, 0, "run.fidelity"}, "run.fidelity", "the traffic workload runs on the wavelet fabric only",
+    const RawValue* raw = s.run_settings.find("fidelity");
+    throw ConfigError(raw ? raw->loc : s.workload_kind_loc, "run.fidelity", "the traffic workload runs on the wavelet fabric only",
                       "wavelet", "The stream fidelity arrives with the kernels");
   }
   const ChipParams& chip = s.chip.params;

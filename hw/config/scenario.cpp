@@ -213,6 +213,7 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
   }
   run_raw.merge(run_sets);
   assign_section(run_table, run_raw, "run.", s.run);
+  s.run_settings = run_raw;
   const auto& vcd = s.run.vcd_routers;
   if (!vcd.empty()) {
     const RawValue* raw = run_raw.find("outputs.vcd_routers");

@@ -25,6 +25,7 @@ struct Scenario {
   std::string file;
   ResolvedChip chip;
   RunParams run;
+  RawSection run_settings;  // the run keys as written, for error locations
   std::string workload_kind;
   Location workload_kind_loc;
   RawSection workload;  // parameters other than `kind`, resolved by the workload's own table

@@ -69,6 +69,8 @@ TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
       {"chip: test4x4\nworkload: {kind: traffic, colours: 30}\n", "workload.colours: 30 colours exceed the chip's 24"},
       {"chip: test4x4\nworkload: {kind: traffic, packet_size: 4}\n", "workload.packet_size: '4' has no unit"},
       {"chip: test4x4\nworkload: {kind: traffic, hotspots: [9, 1]}\n", "hotspot (9,1) is outside the mesh"},
+      {"chip: test4x4\nworkload: {kind: traffic}\nrun: {fidelity: stream}\n", "s.yaml:3:17: error: run.fidelity: the traffic workload runs on the wavelet fabric only; valid: wavelet"},
+      {"chip: test4x4\nworkload: {kind: traffic}\nrun: {outputs: {vcd_routers: [1, 9]}}\n", "run.outputs.vcd_routers: router (1,9) is outside the 4x4 mesh"},
   };
   for (const auto& c : cases) {
     const std::string file = write(dir, "s.yaml", c.yaml);
