@@ -12,7 +12,9 @@
 
 namespace wse {
 
-enum class PopMode : std::uint8_t { NoPop, AlwaysPop, PopOnAdvance };
+// Whether a router consumes the first command of a passing control wavelet: never, always, when
+// the command advanced the switch, or when it advanced the switch or was a NOP (SDK pop_mode).
+enum class PopMode : std::uint8_t { NoPop, AlwaysPop, PopOnAdvance, PopOnAdvanceOrNop };
 
 // One alternative position: replaces rx, tx, or both (an empty set means "unchanged").
 struct SwitchPosition {

@@ -180,6 +180,11 @@ void WaveletFabric::release_delivery(NodeId node, Color c, Cycles t) {
                      Event{node.value(), Kind::Credit, static_cast<std::uint8_t>(Dir::Ramp), tag(c)});
 }
 
+void WaveletFabric::exit_teardown(NodeId node, Color c, Cycles t) {
+  calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(),
+                     Event{node.value(), Kind::TeardownExit, 0, tag(c)});
+}
+
 void WaveletFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
   calendar_.schedule(t.count(), Event{node.value(), Kind::ClientWake, 0, tag(Color(), token)});
 }
@@ -253,6 +258,10 @@ Cycles WaveletFabric::step() {
         break;
       case Kind::ClientWake:
         client_.on_wake(NodeId(e.node), e.w.data, Cycles(t));
+        break;
+      case Kind::TeardownExit:
+        if (ColourRoute* route = tables_ ? tables_->find(NodeId(e.node), e.w.colour) : nullptr) route->teardown = false;
+        if (r.buffered > 0) schedule_eval(e.node, t);
         break;
       case Kind::Evaluate:
         if (r.wake_at == t) {
@@ -422,7 +431,10 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     ColourRoute* route = tables_->find(NodeId(node), ch.colour);
     const auto cmd = static_cast<SwitchCommand>(w.data & 3u);
     const bool advanced = route->apply(cmd);
-    if (route->pop_mode == PopMode::AlwaysPop || (route->pop_mode == PopMode::PopOnAdvance && advanced)) {
+    const bool pop = route->pop_mode == PopMode::AlwaysPop ||
+                     (route->pop_mode == PopMode::PopOnAdvance && advanced) ||
+                     (route->pop_mode == PopMode::PopOnAdvanceOrNop && (advanced || cmd == SwitchCommand::Nop));
+    if (pop) {
       w.data >>= 2;
     }
   }

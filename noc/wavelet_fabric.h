@@ -77,6 +77,9 @@ class WaveletFabric {
   // The client took a delivered wavelet of colour c out of its input queue at cycle t: the slot
   // returns to the router as a credit (not needed with infinite_ejection).
   void release_delivery(NodeId node, Color c, Cycles t);
+  // Firmware leaves teardown mode on colour c at cycle t; traffic resumes after the chip's
+  // route_update_latency (table routing only).
+  void exit_teardown(NodeId node, Color c, Cycles t);
   // Asks for on_wake(node, token) at cycle t (t >= the current cycle).
   void wake_client(NodeId node, std::uint32_t token, Cycles t);
 
@@ -142,7 +145,7 @@ class WaveletFabric {
     std::uint16_t x = 0, y = 0;  // coordinates, so routing needs no division
     bool observed = false;
   };
-  enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate };
+  enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate, TeardownExit };
   // 20 bytes: the colour of credits and the token of client wake-ups travel in w.
   struct Event {
     std::uint32_t node;

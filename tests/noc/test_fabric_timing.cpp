@@ -219,6 +219,39 @@ TEST(FabricTiming, PopModeConsumesTheFirstCommand) {
   EXPECT_EQ(rig.probe.got[0].w.data, static_cast<std::uint32_t>(SwitchCommand::Advance));
 }
 
+TEST(FabricTiming, PopOnAdvanceOrNopPopsANopButNotAReset) {
+  const ChipParams c = wse2_16();
+  const std::uint32_t nop_first = control_word({SwitchCommand::Nop, SwitchCommand::Reset});
+  const std::uint32_t reset_first = control_word({SwitchCommand::Reset, SwitchCommand::Nop});
+  // NOP first: popped at (1,0), so RESET arrives first. RESET first: not popped, word unchanged.
+  for (auto [sent, received] : {std::pair{nop_first, nop_first >> 2}, std::pair{reset_first, reset_first}}) {
+    auto routes = route_p2p_xy({0, 0}, {2, 0}, Color(1));
+    routes[1].route.pop_mode = PopMode::PopOnAdvanceOrNop;
+    Rig rig(c, routes);
+    rig.probe.send(c.node({0, 0}), {test::data(Color(1), sent, kControl)});
+    test::run_to_end(rig.fabric);
+    ASSERT_EQ(rig.probe.got.size(), 1u);
+    EXPECT_EQ(rig.probe.got[0].w.data, received);
+  }
+}
+
+TEST(FabricTiming, TeardownHoldsTrafficUntilFirmwareExitsIt) {
+  const ChipParams c = wse2_16();
+  auto routes = route_p2p_xy({0, 0}, {2, 0}, Color(1));
+  routes[1].route.teardown = true;
+  Rig rig(c, routes);
+  rig.probe.send(c.node({0, 0}), test::stream(Color(1), 2));
+  while (!rig.fabric.idle()) rig.fabric.step();
+  EXPECT_TRUE(rig.probe.got.empty());
+  EXPECT_EQ(rig.fabric.in_flight(), 2u);  // parked at (1,0), nothing lost
+  rig.fabric.exit_teardown(c.node({1, 0}), Color(1), Cycles(50));
+  test::run_to_end(rig.fabric);
+  ASSERT_EQ(rig.probe.got.size(), 2u);
+  const std::int64_t resume = 50 + c.noc.route_update_latency.count();  // grant at (1,0)
+  EXPECT_EQ(rig.probe.got[0].t, resume + 1 + 2);  // one hop, then the ramp
+  EXPECT_EQ(rig.probe.got[1].t, resume + 2 + 2);
+}
+
 // A ring of four routers on one colour, filled beyond its buffers: a routing deadlock.
 std::vector<RouteSpec> ring_2x2() {
   std::vector<RouteSpec> r;
