@@ -36,6 +36,11 @@ WaveletFabric::WaveletFabric(const ChipParams& chip, const FabricOptions& opts, 
       depth_(chip.noc.colour_buffer_depth),
       routers_(static_cast<std::size_t>(chip.num_nodes())) {
   if (opts_.routing == RoutingMode::Table) {
+    const auto problems = opts_.validate_routes ? tables_->validate() : std::vector<std::string>{};
+    if (!problems.empty()) {
+      std::string more = problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : "";
+      throw ConfigError(Location{"", 0, 0, "colour routes"}, "", problems.front() + more);
+    }
     build_table_channels();
   } else {
     build_dest_channels();

@@ -48,6 +48,7 @@ struct FabricOptions {
   bool infinite_ejection = false;  // ramp output never backpressures (traffic sinks)
   std::int64_t stall_limit = 100000;  // cycles without any wavelet moving = deadlock
   bool progress = false;              // the SystemC shell prints a progress line every second
+  bool validate_routes = true;        // refuse colour tables that break the PLMR limits
 };
 
 struct FabricCounters {
@@ -63,7 +64,8 @@ struct FabricCounters {
 class WaveletFabric {
  public:
   // `tables` is required for RoutingMode::Table and must outlive the fabric (routers read switch
-  // state from it, so firmware rewrites are seen immediately).
+  // state from it, so firmware rewrites are seen immediately). Tables that fail
+  // RouteTables::validate() are refused with a ConfigError before anything runs.
   WaveletFabric(const ChipParams& chip, const FabricOptions& opts, RouteTables* tables, FabricClient& client);
 
   // --- Client side (call from FabricClient callbacks or before running) -----------------------

@@ -276,7 +276,10 @@ TEST(FabricDeadlock, ReportsStuckRoutersPortsAndColours) {
   tables.install(ring_2x2());
   EXPECT_FALSE(tables.validate().empty());  // the validator already flags the RAMP + ring rx
   Probe probe;
-  WaveletFabric f(c, FabricOptions{}, &tables, probe);
+  EXPECT_THROW(WaveletFabric(c, FabricOptions{}, &tables, probe), ConfigError);  // refused by default
+  FabricOptions unchecked;
+  unchecked.validate_routes = false;  // build it anyway, to watch the deadlock happen
+  WaveletFabric f(c, unchecked, &tables, probe);
   probe.fabric = &f;
   for (Coord at : {Coord{0, 0}, Coord{1, 0}, Coord{1, 1}, Coord{0, 1}}) probe.send(c.node(at), test::stream(Color(0), 8));
   try {
@@ -296,6 +299,7 @@ TEST(FabricDeadlock, StallLimitStopsARunThatKeepsOtherEventsGoing) {
   Probe probe;
   FabricOptions opts;
   opts.stall_limit = 50;
+  opts.validate_routes = false;
   WaveletFabric f(c, opts, &tables, probe);
   probe.fabric = &f;
   for (Coord at : {Coord{0, 0}, Coord{1, 0}, Coord{1, 1}, Coord{0, 1}}) probe.send(c.node(at), test::stream(Color(0), 8));
