@@ -42,6 +42,9 @@ ParamTable<ChipParams> build() {
 
   t.integer("pe.sram", U::Bytes, "48KiB", 1024, 1 << 30, "SRAM per PE (code, data and task tables)",
             [](ChipParams& c) -> auto& { return c.pe.sram_bytes; });
+  t.integer("pe.sram_reserved", U::Bytes, "4176B", 0, 1 << 30,
+            "SRAM taken by code, task table and runtime before any program buffer",
+            [](ChipParams& c) -> auto& { return c.pe.sram_reserved; });
   t.integer("pe.sram_banks", U::None, "8", 1, 64, "SRAM banks per PE; successive 16-bit words go to successive banks",
             [](ChipParams& c) -> auto& { return c.pe.sram_banks; });
   t.int_list("pe.input_queue_depths", U::None, "[6, 6, 4, 4, 2, 2, 2, 2]", 1, 64,
@@ -123,6 +126,10 @@ ChipProblem check_chip(const ChipParams& c) {
     return {"pe.sram_banks",
             std::to_string(c.pe.sram_banks) + " banks do not divide " + format_quantity(double(c.pe.sram_bytes), UnitKind::Bytes) + " of SRAM",
             "Choose a bank count that divides pe.sram"};
+  }
+  if (c.pe.sram_reserved >= c.pe.sram_bytes) {
+    return {"pe.sram_reserved", "reserved " + format_quantity(double(c.pe.sram_reserved), UnitKind::Bytes) +
+            " leaves no room in " + format_quantity(double(c.pe.sram_bytes), UnitKind::Bytes) + " of SRAM", ""};
   }
   if (c.pe.sram_bytes % 4 != 0) {
     return {"pe.sram", "SRAM size must be a multiple of 4 bytes (one wavelet)", ""};

@@ -35,6 +35,7 @@ struct SimdLanes {  // elements per cycle with memory operands
 
 struct PeParams {
   std::int64_t sram_bytes = 0;
+  std::int64_t sram_reserved = 0;  // code, task table and runtime: not available to buffers
   int sram_banks = 0;
   std::vector<int> input_queue_depths;   // one entry per input queue (router -> CE), wavelets
   std::vector<int> output_queue_depths;  // one entry per output queue (CE -> router), wavelets

@@ -1,0 +1,65 @@
+#include "pe/compute_cost.h"
+
+#include <cmath>
+
+namespace wse {
+
+const char* vector_op_name(VectorOp op) {
+  switch (op) {
+    case VectorOp::Fma: return "fma";
+    case VectorOp::Add: return "add";
+    case VectorOp::Mul: return "mul";
+    case VectorOp::Max: return "max";
+    case VectorOp::Copy: return "copy";
+    case VectorOp::Fill: return "fill";
+    case VectorOp::ReduceAdd: return "reduce_add";
+    case VectorOp::Exp: return "exp";
+  }
+  return "?";
+}
+
+double lanes(const PeParams& pe, VectorOp op, DType t) {
+  const bool h = t == DType::F16;
+  const SimdLanes& l = pe.lanes;
+  switch (op) {
+    case VectorOp::Fma: return h ? l.f16_fma : l.f32_fma;
+    case VectorOp::Add:
+    case VectorOp::Mul: return h ? l.f16_add : l.f32_add;
+    case VectorOp::Max: return h ? l.f16_max : l.f32_max;
+    case VectorOp::Copy:
+    case VectorOp::Fill: return h ? l.f16_copy : l.f32_copy;
+    case VectorOp::ReduceAdd: return 1.0 / static_cast<double>(std::max<std::int64_t>(1, pe.reduce_scalar.count()));
+    case VectorOp::Exp: return h ? l.f16_fma : l.f32_fma;
+  }
+  return 1;
+}
+
+OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
+  OpCost c;
+  if (n <= 0) return c;
+  const std::int64_t setup = pe.vector_setup.count();
+  auto body = [&](VectorOp o) {
+    if (o == VectorOp::ReduceAdd) return n * pe.reduce_scalar.count();
+    return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) / lanes(pe, o, t) - 1e-9));
+  };
+  switch (op) {
+    case VectorOp::Exp:
+      // (1 + x/256)^4 as one fma and two squarings: three vector operations.
+      c.cycles = Cycles(3 * setup + body(VectorOp::Fma) + 2 * body(VectorOp::Mul));
+      c.flops = static_cast<std::uint64_t>(4 * n);
+      return c;
+    case VectorOp::Fma:
+      c.flops = static_cast<std::uint64_t>(2 * n);
+      break;
+    case VectorOp::Copy:
+    case VectorOp::Fill:
+      c.flops = 0;
+      break;
+    default:
+      c.flops = static_cast<std::uint64_t>(n);
+  }
+  c.cycles = Cycles(setup + body(op));
+  return c;
+}
+
+}  // namespace wse

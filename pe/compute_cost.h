@@ -1,0 +1,37 @@
+// Cycle cost of PE work, from the chip parameters: a vector (DSD) operation costs its set-up plus
+// elements / SIMD lanes (rounded up); scalar work costs per instruction. Pure functions.
+#pragma once
+
+#include <cstdint>
+
+#include "hw/params/chip_params.h"
+#include "pe/dtype.h"
+
+namespace wse {
+
+enum class VectorOp : std::uint8_t {
+  Fma,        // dst = a + b * s   (multiply-accumulate; 2 flops per element)
+  Add,        // dst = a + b       (also sub, mul: same lanes)
+  Mul,        // dst = a * b
+  Max,        // dst = max(a, b)
+  Copy,       // dst = a           (move; send/receive regions)
+  Fill,       // dst = scalar
+  ReduceAdd,  // scalar += a[i]    (dependent chain: reduce_scalar cycles per element)
+  Exp,        // dst = exp(a)      (fast_exp (1 + x/256)^4: one fma and two muls)
+};
+
+const char* vector_op_name(VectorOp op);
+
+struct OpCost {
+  Cycles cycles;
+  std::uint64_t flops = 0;
+};
+
+// Elements per cycle for an operation and element type.
+double lanes(const PeParams& pe, VectorOp op, DType t);
+OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t elements);
+inline Cycles scalar_cost(const PeParams& pe, std::int64_t instructions) {
+  return Cycles(pe.scalar_op.count() * instructions);
+}
+
+}  // namespace wse
