@@ -7,6 +7,7 @@
 #include "hw/config/raw_config.h"
 #include "hw/params/chip_params.h"
 #include "hw/params/run_params.h"
+#include "llm/model_spec.h"
 
 namespace wse::app {
 namespace {
@@ -69,7 +70,13 @@ void print_list(std::ostream& out) {
     out << "  " << std::left << std::setw(12) << k.name << k.description << "\n";
   }
   out << "\nFirmware programs:\n  (none yet: the PE layer is not built)\n";
-  out << "\nBundled models:\n  (none yet: the LLM layer is not built)\n";
+  out << "\nBundled models (Hugging Face config.json):\n";
+  for (const auto& name : bundled_model_names()) {
+    const ModelSpec m = bundled_model(name);
+    out << "  " << std::left << std::setw(14) << name << m.architecture << ", " << m.layers << " layers, hidden "
+        << m.hidden << ", " << m.heads << " heads / " << m.kv_heads << " KV, FFN " << m.ffn << ", vocab " << m.vocab
+        << ", " << std::fixed << std::setprecision(2) << static_cast<double>(m.total_params()) / 1e9 << std::defaultfloat << "B params\n";
+  }
 }
 
 }  // namespace wse::app
