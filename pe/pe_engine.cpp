@@ -1,0 +1,345 @@
+#include "pe/pe_engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "hw/core/error.h"
+
+namespace wse {
+
+// ---- firmware API -----------------------------------------------------------------------------
+
+Coord PeContext::coord() const { return pe_.at_; }
+Cycles PeContext::now() const { return Cycles(pe_.issue_at_); }
+
+const Buffer& PeContext::buffer(const std::string& name) const {
+  auto it = pe_.buffers_.find(name);
+  if (it == pe_.buffers_.end()) throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + name + "'");
+  return it->second;
+}
+
+View PeContext::view(const std::string& name) const {
+  const Buffer& b = buffer(name);
+  return View{b, 0, b.elements};
+}
+
+void PeContext::vector(VectorOp op, const View& dst, const View& a, const View& b, float scalar) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Vector;
+  o.vop = op;
+  o.dst = dst;
+  o.a = a;
+  o.b = b;
+  o.scalar = scalar;
+  pe_.issue(o);
+}
+
+void PeContext::send(Color c, const View& src, bool async, OnDone done) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Send;
+  o.colour = c;
+  o.a = src;
+  o.async = async;
+  o.done = done;
+  pe_.issue(o);
+}
+
+void PeContext::recv(Color c, const View& dst, bool async, OnDone done) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Recv;
+  o.colour = c;
+  o.dst = dst;
+  o.async = async;
+  o.done = done;
+  pe_.issue(o);
+}
+
+// Task-table changes are scalar instructions, executed in program order as 0-element "ops".
+void PeContext::activate(int task) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Vector;
+  o.done = OnDone::activate(task);
+  o.vop = VectorOp::Fill;  // with no elements: costs one scalar op (see advance)
+  pe_.issue(o);
+}
+void PeContext::unblock(int task) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Vector;
+  o.done = OnDone::unblock(task);
+  o.vop = VectorOp::Fill;
+  pe_.issue(o);
+}
+void PeContext::block(int task) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Vector;
+  o.done = OnDone{OnDone::Action::Block, task};
+  o.vop = VectorOp::Fill;
+  pe_.issue(o);
+}
+
+void PeSetup::buffer(const std::string& name, DType type, std::int64_t elements) {
+  pe_.requests_.push_back({name, type, elements});
+}
+void PeSetup::bind_local(int task, TaskBody body, TaskPriority p) {
+  pe_.tasks_.bind(task, TaskKind::Local, p);
+  pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
+}
+void PeSetup::activate(int task) { pe_.tasks_.activate(task); }
+void PeSetup::block(int task) { pe_.tasks_.block(task); }
+
+// ---- engine -----------------------------------------------------------------------------------
+
+PeEngine::PeEngine(const ChipParams& chip, Coord at, bool functional)
+    : chip_(chip), at_(at), sram_(chip.pe, functional), tasks_(chip.pe.task_ids),
+      bodies_(static_cast<std::size_t>(chip.pe.task_ids)) {}
+
+void PeEngine::finish_setup(const std::string& program) {
+  const auto laid = layout_buffers(chip_.pe, at_, program, requests_);
+  for (std::size_t i = 0; i < laid.size(); ++i) buffers_[requests_[i].name] = laid[i];
+}
+
+void PeEngine::issue(Op op) { main_.push_back(op); }
+
+std::uint32_t PeEngine::wavelets_of(const View& v) const {
+  return v.buffer.type == DType::F16 ? (v.length + 1) / 2 : v.length;
+}
+
+void PeEngine::deliver(const Wavelet& w, std::int64_t) {
+  queues_[w.colour.value()].push_back(w);
+  ++counters_.wavelets_received;
+}
+
+void PeEngine::apply_vector(const Op& op) {
+  const std::uint32_t n = op.dst.length;
+  counters_.flops += vector_cost(chip_.pe, op.vop, op.dst.buffer.type, n).flops;
+  if (!sram_.functional()) {
+    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
+    const int reads = op.vop == VectorOp::Copy || op.vop == VectorOp::Fill ? 1 : 2;
+    sram_.count(bytes * static_cast<std::uint64_t>(op.vop == VectorOp::Fill ? 0 : reads), bytes);
+    return;
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const Buffer& d = op.dst.buffer;
+    float r = 0;
+    switch (op.vop) {
+      case VectorOp::Fma:
+        if (d.type == DType::F16) {
+          const std::uint16_t x = sram_.read_f16(op.a.buffer, op.a.offset + i), y = sram_.read_f16(op.b.buffer, op.b.offset + i);
+          sram_.write_f16(d, op.dst.offset + i, f16_fma(y, f16_bits(op.scalar), x));
+          continue;
+        }
+        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, op.b.offset + i) * op.scalar;
+        break;
+      case VectorOp::Add: r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, op.b.offset + i); break;
+      case VectorOp::Mul: r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.b.buffer, op.b.offset + i); break;
+      case VectorOp::Max: r = std::max(sram_.read(op.a.buffer, op.a.offset + i), sram_.read(op.b.buffer, op.b.offset + i)); break;
+      case VectorOp::Copy: r = sram_.read(op.a.buffer, op.a.offset + i); break;
+      case VectorOp::Fill: r = op.scalar; break;
+      default: throw std::invalid_argument(std::string("vector op ") + vector_op_name(op.vop) + " is not supported by PeContext::vector yet");
+    }
+    sram_.write(d, op.dst.offset + i, r);
+  }
+}
+
+void PeEngine::complete(const Op& op) {
+  if (op.done.action == OnDone::Action::Activate) tasks_.activate(op.done.task);
+  if (op.done.action == OnDone::Action::Unblock) tasks_.unblock(op.done.task);
+  if (op.done.action == OnDone::Action::Block) tasks_.block(op.done.task);
+}
+
+bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
+  const NodeId node = chip_.node(at_);
+  const View& v = op.kind == Op::Kind::Send ? op.a : op.dst;
+  const std::uint32_t total = wavelets_of(v);
+  if (op.moved >= total || t < op.next) return false;
+  const bool half = v.buffer.type == DType::F16;
+  const std::uint32_t first = op.moved * (half ? 2u : 1u);
+  if (op.kind == Op::Kind::Send) {
+    if (!fabric.can_inject(node, op.colour, Cycles(t))) return false;
+    Wavelet w;
+    w.colour = op.colour;
+    if (half) {
+      const std::uint32_t lo = sram_.read_f16(v.buffer, v.offset + first);
+      const std::uint32_t hi = first + 1 < v.length ? sram_.read_f16(v.buffer, v.offset + first + 1) : 0u;
+      w.data = lo | (hi << 16);
+    } else {
+      const float f = sram_.read(v.buffer, v.offset + first);
+      std::memcpy(&w.data, &f, 4);
+    }
+    fabric.inject(node, w, Cycles(t));
+    ++counters_.wavelets_sent;
+  } else {
+    auto& q = queues_[op.colour.value()];
+    if (q.empty()) return false;
+    const Wavelet w = q.front();
+    q.pop_front();
+    if (half) {
+      sram_.write_f16(v.buffer, v.offset + first, static_cast<std::uint16_t>(w.data & 0xFFFFu));
+      if (first + 1 < v.length) sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(w.data >> 16));
+    } else {
+      float f;
+      std::memcpy(&f, &w.data, 4);
+      sram_.write(v.buffer, v.offset + first, f);
+    }
+    fabric.release_delivery(node, op.colour, Cycles(t));
+  }
+  ++op.moved;
+  op.next = t + 1;
+  return true;
+}
+
+std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
+  const std::int64_t dispatch = chip_.pe.send_dispatch.count();
+  const NodeId node = chip_.node(at_);
+  std::int64_t wake = -1;
+  auto want = [&](std::int64_t when) {
+    if (when > t && (wake < 0 || when < wake)) wake = when;
+  };
+  // A fabric op that cannot move although its time has come: wait a cycle if only the ramp link
+  // is busy; otherwise a delivery or a ramp credit will call us.
+  auto wait_fabric = [&](const Op& op) {
+    if (op.next > t) {
+      want(op.next);
+    } else if (op.kind == Op::Kind::Send && fabric.ramp_has_credit(node, op.colour)) {
+      want(t + 1);
+    }
+  };
+
+  for (bool progress = true; progress;) {
+    progress = false;
+    // Microthreads.
+    for (std::size_t i = 0; i < micro_.size();) {
+      Op& op = micro_[i];
+      if (step_fabric(op, t, fabric)) progress = true;
+      if (op.moved == wavelets_of(op.kind == Op::Kind::Send ? op.a : op.dst)) {
+        complete(op);
+        micro_.erase(micro_.begin() + static_cast<std::ptrdiff_t>(i));
+        progress = true;
+        continue;
+      }
+      ++i;
+    }
+    // Main thread.
+    if (running_ && main_.empty()) running_ = false;  // the task has run to completion
+    if (running_) {
+      Op& op = main_.front();
+      if (op.start < 0) op.start = main_free_;
+      if (t < op.start) continue;
+      if (op.kind == Op::Kind::Vector) {
+        const bool scalar_only = op.dst.length == 0;
+        const std::int64_t cost = scalar_only ? chip_.pe.scalar_op.count()
+                                              : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, op.dst.length).cycles.count();
+        if (t < op.start + cost) continue;
+        if (!scalar_only) apply_vector(op);
+        complete(op);
+        counters_.busy_cycles += static_cast<std::uint64_t>(cost);
+        main_free_ = op.start + cost;
+        main_.pop_front();
+        progress = true;
+        continue;
+      }
+      if (op.async) {  // hand it to a microthread; issuing costs one scalar instruction
+        Op launched = op;
+        launched.next = op.start + dispatch;
+        main_free_ = op.start + chip_.pe.scalar_op.count();
+        main_.pop_front();
+        micro_.push_back(launched);
+        progress = true;
+        continue;
+      }
+      if (op.next < 0) op.next = op.start + dispatch;
+      if (step_fabric(op, t, fabric)) progress = true;
+      if (op.moved == wavelets_of(op.kind == Op::Kind::Send ? op.a : op.dst)) {
+        counters_.busy_cycles += static_cast<std::uint64_t>(op.next - op.start);
+        main_free_ = op.next;  // the cycle after the last wavelet moved
+        complete(op);
+        main_.pop_front();
+        progress = true;
+      }
+      continue;
+    }
+    // Idle main thread: pick the next task.
+    if (t < main_free_) continue;
+    const auto task = tasks_.pick();
+    if (!task) continue;
+    running_ = true;
+    ++counters_.tasks_run;
+    issue_at_ = std::max(t, main_free_) + chip_.pe.task_switch.count();
+    main_free_ = issue_at_;
+    PeContext ctx(*this);
+    bodies_.at(static_cast<std::size_t>(*task))(ctx);
+    progress = true;
+  }
+
+  // When to look again.
+  for (const Op& op : micro_) wait_fabric(op);
+  if (running_ && !main_.empty()) {
+    const Op& op = main_.front();
+    if (t < op.start) {
+      want(op.start);
+    } else if (op.kind == Op::Kind::Vector) {
+      const std::int64_t cost = op.dst.length == 0 ? chip_.pe.scalar_op.count()
+                                                   : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, op.dst.length).cycles.count();
+      want(op.start + cost);
+    } else {
+      wait_fabric(op);
+    }
+  } else if (!running_ && main_free_ > t) {
+    want(main_free_);  // a task may be picked when the main thread frees up
+  }
+  return wake;
+}
+
+// ---- array ------------------------------------------------------------------------------------
+
+PeArray::PeArray(const ChipParams& chip, bool functional) : chip_(chip), functional_(functional) {}
+
+PeEngine& PeArray::place(Coord at, const std::string& program, const std::function<void(PeSetup&)>& setup) {
+  auto pe = std::make_unique<PeEngine>(chip_, at, functional_);
+  PeSetup s(*pe);
+  setup(s);
+  pe->finish_setup(program);
+  PeEngine& ref = *pe;
+  pes_[chip_.node(at).value()] = std::move(pe);
+  return ref;
+}
+
+PeEngine* PeArray::at(Coord c) {
+  auto it = pes_.find(chip_.node(c).value());
+  return it == pes_.end() ? nullptr : it->second.get();
+}
+
+void PeArray::attach(WaveletFabric& fabric) {
+  fabric_ = &fabric;
+  for (const auto& [node, pe] : pes_) {
+    wake_at_[node] = 0;
+    fabric.wake_client(NodeId(node), 0, Cycles(0));
+  }
+}
+
+void PeArray::run(NodeId node, std::int64_t t) {
+  auto it = pes_.find(node.value());
+  if (it == pes_.end()) return;
+  const std::int64_t next = it->second->advance(t, *fabric_);
+  std::int64_t& pending = wake_at_[node.value()];
+  if (next >= 0 && (pending <= t || next < pending)) {
+    pending = next;
+    fabric_->wake_client(node, 0, Cycles(next));
+  }
+}
+
+void PeArray::on_deliver(NodeId node, const Wavelet& w, Cycles t) {
+  auto it = pes_.find(node.value());
+  if (it == pes_.end()) {
+    throw SimulationError("wavelet on colour " + std::to_string(w.colour.value()) + " delivered to PE " +
+                          to_string(chip_.coord(node)) + ", which runs no program");
+  }
+  it->second->deliver(w, t.count());
+  run(node, t.count());
+}
+
+void PeArray::on_ramp_credit(NodeId node, Color, Cycles t) { run(node, t.count()); }
+void PeArray::on_wake(NodeId node, std::uint32_t, Cycles t) { run(node, t.count()); }
+
+}  // namespace wse

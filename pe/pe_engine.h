@@ -1,0 +1,166 @@
+// The compute element of every PE and the firmware API its programs see (wafer-fabric.md 2.3,
+// 2.4, 6.2). Plain C++ driven by the wavelet fabric's calendar: a PE only runs at cycles where it
+// has something to do (an op finishing, a wavelet arriving, a ramp slot freeing).
+//
+// Execution model (each assumption stated where it is made):
+// - A task body runs when the picker selects it, task_switch cycles after the main thread became
+//   free; the body issues ops, which then execute in order on the main thread (synchronous ops)
+//   or on microthreads (asynchronous ops, each with an optional completion action).
+// - Vector ops cost vector_setup + elements / lanes (pe/compute_cost.h).
+// - Fabric ops (send region, receive region) start send_dispatch cycles after issue and move one
+//   wavelet per cycle when the ramp allows: 1 f32 or 2 packed f16 per wavelet.
+// - Issuing an asynchronous op costs the main thread one scalar_op cycle.
+// - The task ends when its synchronous ops are done; async ops continue.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "noc/wavelet_fabric.h"
+#include "pe/compute_cost.h"
+#include "pe/sram.h"
+#include "pe/task_runtime.h"
+
+namespace wse {
+
+// A contiguous run of elements inside a buffer.
+struct View {
+  Buffer buffer;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+};
+
+// What an async op does when it completes.
+struct OnDone {
+  enum class Action : std::uint8_t { None, Activate, Unblock, Block } action = Action::None;
+  int task = -1;
+  static OnDone activate(int t) { return {Action::Activate, t}; }
+  static OnDone unblock(int t) { return {Action::Unblock, t}; }
+};
+
+class PeEngine;
+
+// The firmware API inside a task body.
+class PeContext {
+ public:
+  explicit PeContext(PeEngine& pe) : pe_(pe) {}
+  Coord coord() const;
+  Cycles now() const;  // the PE's timestamp counter when the body runs
+  const Buffer& buffer(const std::string& name) const;
+  View view(const std::string& name) const;
+  // dst[i] = a[i] + b[i] * scalar (Fma); a + b (Add); a * b (Mul); max(a, b) (Max); a (Copy).
+  void vector(VectorOp op, const View& dst, const View& a, const View& b = {}, float scalar = 0);
+  void send(Color c, const View& src, bool async = false, OnDone done = {});
+  void recv(Color c, const View& dst, bool async = false, OnDone done = {});
+  void activate(int task);
+  void block(int task);
+  void unblock(int task);
+
+ private:
+  PeEngine& pe_;
+};
+
+using TaskBody = std::function<void(PeContext&)>;
+
+// Layout-time view of one PE: buffers, task bindings, initial activations.
+class PeSetup {
+ public:
+  explicit PeSetup(PeEngine& pe) : pe_(pe) {}
+  void buffer(const std::string& name, DType type, std::int64_t elements);
+  void bind_local(int task, TaskBody body, TaskPriority p = TaskPriority::Low);
+  void activate(int task);
+  void block(int task);
+
+ private:
+  PeEngine& pe_;
+};
+
+struct PeCounters {
+  std::uint64_t flops = 0;
+  std::uint64_t busy_cycles = 0;   // main thread executing ops
+  std::uint64_t tasks_run = 0;
+  std::uint64_t wavelets_sent = 0;
+  std::uint64_t wavelets_received = 0;
+};
+
+class PeEngine {
+ public:
+  PeEngine(const ChipParams& chip, Coord at, bool functional);
+  Coord coord() const { return at_; }
+  SramModel& sram() { return sram_; }
+  const PeCounters& counters() const { return counters_; }
+  // Lays the declared buffers out in SRAM; throws ConfigError when they do not fit.
+  void finish_setup(const std::string& program);
+
+  // Driven by PeArray.
+  void deliver(const Wavelet& w, std::int64_t t);
+  // Runs everything possible at cycle t; returns the next cycle it must be woken (-1: only an
+  // outside event can help).
+  std::int64_t advance(std::int64_t t, WaveletFabric& fabric);
+
+ private:
+  friend class PeContext;
+  friend class PeSetup;
+  struct Op {
+    enum class Kind : std::uint8_t { Vector, Send, Recv } kind = Kind::Vector;
+    VectorOp vop = VectorOp::Copy;
+    View dst, a, b;
+    float scalar = 0;
+    Color colour;
+    bool async = false;
+    OnDone done;
+    std::int64_t start = -1;     // first cycle it may act
+    std::int64_t next = -1;      // next cycle a wavelet may move
+    std::uint32_t moved = 0;     // wavelets moved so far
+  };
+  void issue(Op op);
+  std::uint32_t wavelets_of(const View& v) const;
+  // Steps one fabric op at t; returns true if it moved a wavelet.
+  bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
+  void apply_vector(const Op& op);
+  void complete(const Op& op);
+
+  const ChipParams& chip_;
+  Coord at_;
+  SramModel sram_;
+  TaskRuntime tasks_;
+  std::vector<TaskBody> bodies_;
+  std::vector<BufferRequest> requests_;
+  std::map<std::string, Buffer> buffers_;
+  std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
+  std::deque<Op> main_;                                  // ops of the running task
+  std::vector<Op> micro_;                                // asynchronous ops in flight
+  bool running_ = false;
+  std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
+  std::int64_t issue_at_ = 0;   // while a body runs: the cycle its next op is issued
+  PeCounters counters_;
+};
+
+// All PEs of a program's rectangle, as the fabric's client; one calendar for fabric and PEs.
+class PeArray : public FabricClient {
+ public:
+  PeArray(const ChipParams& chip, bool functional);
+  // Sets up the PE at `at` with `setup` (buffers, tasks); call before attach().
+  PeEngine& place(Coord at, const std::string& program, const std::function<void(PeSetup&)>& setup);
+  PeEngine* at(Coord c);
+  // Schedules every placed PE for cycle 0.
+  void attach(WaveletFabric& fabric);
+
+  void on_deliver(NodeId node, const Wavelet& w, Cycles t) override;
+  void on_ramp_credit(NodeId node, Color c, Cycles t) override;
+  void on_wake(NodeId node, std::uint32_t token, Cycles t) override;
+
+ private:
+  void run(NodeId node, std::int64_t t);
+  const ChipParams& chip_;
+  bool functional_;
+  WaveletFabric* fabric_ = nullptr;
+  std::map<std::uint32_t, std::unique_ptr<PeEngine>> pes_;
+  std::map<std::uint32_t, std::int64_t> wake_at_;
+};
+
+}  // namespace wse
