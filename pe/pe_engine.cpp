@@ -55,6 +55,27 @@ void PeContext::recv(Color c, const View& dst, bool async, OnDone done) {
   pe_.issue(o);
 }
 
+void PeContext::recv_add(Color c, const View& dst, bool async, OnDone done) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::RecvAdd;
+  o.colour = c;
+  o.dst = dst;
+  o.async = async;
+  o.done = done;
+  pe_.issue(o);
+}
+
+void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, OnDone done) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::RecvAddSend;
+  o.colour = in;
+  o.out_colour = out;
+  o.a = mem;
+  o.async = async;
+  o.done = done;
+  pe_.issue(o);
+}
+
 // Task-table changes are scalar instructions, executed in program order as 0-element "ops".
 void PeContext::activate(int task) {
   PeEngine::Op o;
@@ -150,39 +171,77 @@ void PeEngine::complete(const Op& op) {
 
 bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   const NodeId node = chip_.node(at_);
-  const View& v = op.kind == Op::Kind::Send ? op.a : op.dst;
+  const View& v = fabric_view(op);
   const std::uint32_t total = wavelets_of(v);
   if (op.moved >= total || t < op.next) return false;
   const bool half = v.buffer.type == DType::F16;
   const std::uint32_t first = op.moved * (half ? 2u : 1u);
-  if (op.kind == Op::Kind::Send) {
-    if (!fabric.can_inject(node, op.colour, Cycles(t))) return false;
-    Wavelet w;
-    w.colour = op.colour;
+  const bool two = half && first + 1 < v.length;
+  const bool sends = op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend;
+  const bool receives = op.kind != Op::Kind::Send;
+  const Color out = op.kind == Op::Kind::RecvAddSend ? op.out_colour : op.colour;
+  if (sends && !fabric.can_inject(node, out, Cycles(t))) return false;
+  auto& q = queues_[op.colour.value()];
+  if (receives && q.empty()) return false;
+
+  // The wavelet's elements: from the fabric, from memory, or their sum.
+  std::uint32_t in = 0;
+  if (receives) {
+    in = q.front().data;
+    q.pop_front();
+    fabric.release_delivery(node, op.colour, Cycles(t));
+  }
+  auto mem_word = [&]() -> std::uint32_t {
     if (half) {
       const std::uint32_t lo = sram_.read_f16(v.buffer, v.offset + first);
-      const std::uint32_t hi = first + 1 < v.length ? sram_.read_f16(v.buffer, v.offset + first + 1) : 0u;
-      w.data = lo | (hi << 16);
-    } else {
-      const float f = sram_.read(v.buffer, v.offset + first);
-      std::memcpy(&w.data, &f, 4);
+      const std::uint32_t hi = two ? sram_.read_f16(v.buffer, v.offset + first + 1) : 0u;
+      return lo | (hi << 16);
     }
-    fabric.inject(node, w, Cycles(t));
-    ++counters_.wavelets_sent;
-  } else {
-    auto& q = queues_[op.colour.value()];
-    if (q.empty()) return false;
-    const Wavelet w = q.front();
-    q.pop_front();
+    const float f = sram_.read(v.buffer, v.offset + first);
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    return bits;
+  };
+  auto add_words = [&](std::uint32_t x, std::uint32_t y) -> std::uint32_t {
     if (half) {
-      sram_.write_f16(v.buffer, v.offset + first, static_cast<std::uint16_t>(w.data & 0xFFFFu));
-      if (first + 1 < v.length) sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(w.data >> 16));
+      const auto lo = f16_bits(f16_value(static_cast<std::uint16_t>(x)) + f16_value(static_cast<std::uint16_t>(y)));
+      const auto hi = f16_bits(f16_value(static_cast<std::uint16_t>(x >> 16)) + f16_value(static_cast<std::uint16_t>(y >> 16)));
+      return lo | (static_cast<std::uint32_t>(hi) << 16);
+    }
+    float a, b;
+    std::memcpy(&a, &x, 4);
+    std::memcpy(&b, &y, 4);
+    const float r = a + b;
+    std::uint32_t bits;
+    std::memcpy(&bits, &r, 4);
+    return bits;
+  };
+  auto store = [&](std::uint32_t word) {
+    if (half) {
+      sram_.write_f16(v.buffer, v.offset + first, static_cast<std::uint16_t>(word & 0xFFFFu));
+      if (two) sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(word >> 16));
     } else {
       float f;
-      std::memcpy(&f, &w.data, 4);
+      std::memcpy(&f, &word, 4);
       sram_.write(v.buffer, v.offset + first, f);
     }
-    fabric.release_delivery(node, op.colour, Cycles(t));
+  };
+
+  std::uint32_t word = 0;
+  switch (op.kind) {
+    case Op::Kind::Send: word = mem_word(); break;
+    case Op::Kind::Recv: store(in); break;
+    case Op::Kind::RecvAdd: store(add_words(mem_word(), in)); break;
+    case Op::Kind::RecvAddSend: word = add_words(in, mem_word()); break;
+    case Op::Kind::Vector: break;
+  }
+  if (receives && op.kind != Op::Kind::Recv) counters_.flops += two ? 2 : 1;
+  if (sends) {
+    Wavelet w;
+    w.colour = out;
+    w.data = word;
+    fabric.inject(node, w, Cycles(t));
+    ++counters_.wavelets_sent;
   }
   ++op.moved;
   op.next = t + 1;
@@ -201,7 +260,9 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
   auto wait_fabric = [&](const Op& op) {
     if (op.next > t) {
       want(op.next);
-    } else if (op.kind == Op::Kind::Send && fabric.ramp_has_credit(node, op.colour)) {
+    } else if ((op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend) &&
+               fabric.ramp_has_credit(node, op.kind == Op::Kind::Send ? op.colour : op.out_colour) &&
+               (op.kind == Op::Kind::Send || !queues_[op.colour.value()].empty())) {
       want(t + 1);
     }
   };
@@ -212,7 +273,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     for (std::size_t i = 0; i < micro_.size();) {
       Op& op = micro_[i];
       if (step_fabric(op, t, fabric)) progress = true;
-      if (op.moved == wavelets_of(op.kind == Op::Kind::Send ? op.a : op.dst)) {
+      if (op.moved == wavelets_of(fabric_view(op))) {
         complete(op);
         micro_.erase(micro_.begin() + static_cast<std::ptrdiff_t>(i));
         progress = true;
@@ -250,7 +311,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       }
       if (op.next < 0) op.next = op.start + dispatch;
       if (step_fabric(op, t, fabric)) progress = true;
-      if (op.moved == wavelets_of(op.kind == Op::Kind::Send ? op.a : op.dst)) {
+      if (op.moved == wavelets_of(fabric_view(op))) {
         counters_.busy_cycles += static_cast<std::uint64_t>(op.next - op.start);
         main_free_ = op.next;  // the cycle after the last wavelet moved
         complete(op);

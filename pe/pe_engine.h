@@ -56,6 +56,11 @@ class PeContext {
   void vector(VectorOp op, const View& dst, const View& a, const View& b = {}, float scalar = 0);
   void send(Color c, const View& src, bool async = false, OnDone done = {});
   void recv(Color c, const View& dst, bool async = false, OnDone done = {});
+  // Receive-and-accumulate: dst += fabric-in (faddh(mem, fabin, mem)).
+  void recv_add(Color c, const View& dst, bool async = false, OnDone done = {});
+  // Receive-combine-forward: fabric-out(out) = fabric-in(in) + mem, the streaming reduce step
+  // (faddh(fabout, fabin, mem)): each wavelet needs an input and a free ramp in the same cycle.
+  void recv_add_send(Color in, Color out, const View& mem, bool async = false, OnDone done = {});
   void activate(int task);
   void block(int task);
   void unblock(int task);
@@ -106,11 +111,12 @@ class PeEngine {
   friend class PeContext;
   friend class PeSetup;
   struct Op {
-    enum class Kind : std::uint8_t { Vector, Send, Recv } kind = Kind::Vector;
+    enum class Kind : std::uint8_t { Vector, Send, Recv, RecvAdd, RecvAddSend } kind = Kind::Vector;
     VectorOp vop = VectorOp::Copy;
     View dst, a, b;
     float scalar = 0;
-    Color colour;
+    Color colour;      // the fabric colour (input colour for RecvAddSend)
+    Color out_colour;  // RecvAddSend only
     bool async = false;
     OnDone done;
     std::int64_t start = -1;     // first cycle it may act
@@ -119,6 +125,7 @@ class PeEngine {
   };
   void issue(Op op);
   std::uint32_t wavelets_of(const View& v) const;
+  const View& fabric_view(const Op& op) const { return op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend ? op.a : op.dst; }
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
   void apply_vector(const Op& op);

@@ -115,6 +115,64 @@ TEST(PeEngine, VectorOpCostAndFunctionalResult) {
   EXPECT_EQ(pe.counters().flops, 128u);
 }
 
+TEST(PeEngine, RowBroadcastThroughForkRoutes) {
+  World w;
+  w.tables.install(route_row_broadcast(2, 0, 5, 0, Color(6)));
+  std::map<int, std::int64_t> done_at;
+  std::map<int, PeEngine*> pe;
+  pe[0] = &w.pes.place({0, 2}, "root", [](PeSetup& s) {
+    s.buffer("v", DType::F32, 4);
+    s.bind_local(10, [](PeContext& c) { c.send(Color(6), c.view("v")); });
+    s.activate(10);
+  });
+  for (int x = 1; x <= 5; ++x) {
+    pe[x] = &w.pes.place({x, 2}, "leaf", [&done_at, x](PeSetup& s) {
+      s.buffer("v", DType::F32, 4);
+      s.bind_local(10, [](PeContext& c) { c.recv(Color(6), c.view("v"), true, OnDone::activate(11)); });
+      s.bind_local(11, [&done_at, x](PeContext& c) { done_at[x] = c.now().count(); });
+      s.activate(10);
+    });
+  }
+  for (std::uint32_t i = 0; i < 4; ++i) pe[0]->sram().write(PeContext(*pe[0]).buffer("v"), i, 10.0f + static_cast<float>(i));
+  w.start();
+  w.run();
+  for (int x = 1; x <= 5; ++x) {
+    // Wavelets leave at 10..13; the last reaches PE x at 13 + 2 + x + 2; its task runs 3 later.
+    EXPECT_EQ(done_at[x], 13 + 2 + x + 2 + 3) << x;
+    for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(pe[x]->sram().read(PeContext(*pe[x]).buffer("v"), i), 10.0f + static_cast<float>(i));
+  }
+}
+
+TEST(PeEngine, StreamingReduceChainAlongAColumn) {
+  World w;
+  w.tables.install(route_reduce_chain(column_cells(1, 0, 3), Color(4), Color(5)));
+  std::int64_t root_done = -1;
+  std::vector<PeEngine*> pe;
+  for (int y = 0; y < 4; ++y) {
+    pe.push_back(&w.pes.place({1, y}, "reduce", [&root_done, y](PeSetup& s) {
+      s.buffer("v", DType::F16, 8);
+      const Color in(y % 2 == 1 ? 4 : 5), out(y % 2 == 0 ? 4 : 5);
+      s.bind_local(10, [=](PeContext& c) {
+        if (y == 0) c.send(out, c.view("v"));
+        if (y == 1 || y == 2) c.recv_add_send(in, out, c.view("v"));
+        if (y == 3) c.recv_add(in, c.view("v"), true, OnDone::activate(11));
+      });
+      s.bind_local(11, [&root_done](PeContext& c) { root_done = c.now().count(); });
+      s.activate(10);
+    }));
+  }
+  for (int y = 0; y < 4; ++y)
+    for (std::uint32_t i = 0; i < 8; ++i)
+      pe[static_cast<size_t>(y)]->sram().write(PeContext(*pe[static_cast<size_t>(y)]).buffer("v"), i, static_cast<float>((y + 1) * (i + 1)));
+  w.start();
+  w.run();
+  // 8 f16 = 4 wavelets. PE 0 sends at 10..13; each relay forwards a wavelet the cycle it arrives
+  // (5 cycles per hop: ramp 2 + hop 1 + ramp 2): the root receives at 25..28, its task runs at 31.
+  EXPECT_EQ(root_done, 31);
+  for (std::uint32_t i = 0; i < 8; ++i) EXPECT_EQ(pe[3]->sram().read(PeContext(*pe[3]).buffer("v"), i), 10.0f * static_cast<float>(i + 1));
+  EXPECT_EQ(pe[1]->counters().flops, 8u);
+}
+
 TEST(PeEngine, ProgramThatDoesNotFitIsRejectedBeforeSimulation) {
   World w;
   try {
