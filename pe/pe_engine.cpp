@@ -106,6 +106,11 @@ void PeSetup::bind_local(int task, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Local, p);
   pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
 }
+void PeSetup::bind_data(int task, Color colour, TaskBody body, TaskPriority p) {
+  pe_.tasks_.bind(task, TaskKind::Data, p);
+  pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
+  pe_.data_task_of_[colour.value()] = task;
+}
 void PeSetup::activate(int task) { pe_.tasks_.activate(task); }
 void PeSetup::block(int task) { pe_.tasks_.block(task); }
 
@@ -126,9 +131,11 @@ std::uint32_t PeEngine::wavelets_of(const View& v) const {
   return v.buffer.type == DType::F16 ? (v.length + 1) / 2 : v.length;
 }
 
-void PeEngine::deliver(const Wavelet& w, std::int64_t) {
+void PeEngine::deliver(const Wavelet& w, std::int64_t, WaveletFabric&) {
   queues_[w.colour.value()].push_back(w);
   ++counters_.wavelets_received;
+  auto task = data_task_of_.find(w.colour.value());
+  if (task != data_task_of_.end()) tasks_.data_arrived(task->second);
 }
 
 void PeEngine::apply_vector(const Op& op) {
@@ -329,6 +336,16 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     issue_at_ = std::max(t, main_free_) + chip_.pe.task_switch.count();
     main_free_ = issue_at_;
     PeContext ctx(*this);
+    if (tasks_.kind(*task) == TaskKind::Data) {
+      // The head wavelet of the task's colour is its argument; its queue slot frees now.
+      for (auto& [colour, id] : data_task_of_) {
+        if (id != *task) continue;
+        auto& q = queues_[colour];
+        ctx.wavelet_ = q.front().data;
+        q.pop_front();
+        fabric.release_delivery(node, Color(colour), Cycles(t));
+      }
+    }
     bodies_.at(static_cast<std::size_t>(*task))(ctx);
     progress = true;
   }
@@ -396,7 +413,7 @@ void PeArray::on_deliver(NodeId node, const Wavelet& w, Cycles t) {
     throw SimulationError("wavelet on colour " + std::to_string(w.colour.value()) + " delivered to PE " +
                           to_string(chip_.coord(node)) + ", which runs no program");
   }
-  it->second->deliver(w, t.count());
+  it->second->deliver(w, t.count(), *fabric_);
   run(node, t.count());
 }
 

@@ -64,9 +64,13 @@ class PeContext {
   void activate(int task);
   void block(int task);
   void unblock(int task);
+  // In a data task: the wavelet that activated it (its 32-bit payload).
+  std::uint32_t wavelet() const { return wavelet_; }
 
  private:
+  friend class PeEngine;
   PeEngine& pe_;
+  std::uint32_t wavelet_ = 0;
 };
 
 using TaskBody = std::function<void(PeContext&)>;
@@ -77,6 +81,9 @@ class PeSetup {
   explicit PeSetup(PeEngine& pe) : pe_(pe) {}
   void buffer(const std::string& name, DType type, std::int64_t elements);
   void bind_local(int task, TaskBody body, TaskPriority p = TaskPriority::Low);
+  // A data task: every wavelet arriving on `colour` activates it once and is its argument
+  // (WSE-2: the data task id is the colour id).
+  void bind_data(int task, Color colour, TaskBody body, TaskPriority p = TaskPriority::Low);
   void activate(int task);
   void block(int task);
 
@@ -102,7 +109,7 @@ class PeEngine {
   void finish_setup(const std::string& program);
 
   // Driven by PeArray.
-  void deliver(const Wavelet& w, std::int64_t t);
+  void deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric);
   // Runs everything possible at cycle t; returns the next cycle it must be woken (-1: only an
   // outside event can help).
   std::int64_t advance(std::int64_t t, WaveletFabric& fabric);
@@ -139,6 +146,7 @@ class PeEngine {
   std::vector<BufferRequest> requests_;
   std::map<std::string, Buffer> buffers_;
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
+  std::map<std::uint8_t, int> data_task_of_;             // colour -> data task
   std::deque<Op> main_;                                  // ops of the running task
   std::vector<Op> micro_;                                // asynchronous ops in flight
   bool running_ = false;

@@ -173,6 +173,34 @@ TEST(PeEngine, StreamingReduceChainAlongAColumn) {
   EXPECT_EQ(pe[1]->counters().flops, 8u);
 }
 
+TEST(PeEngine, DataTaskRunsOncePerWaveletWithItsPayload) {
+  World w;
+  w.tables.install(route_p2p_xy({0, 0}, {2, 0}, Color(7)));
+  std::vector<std::pair<std::int64_t, float>> seen;
+  PeEngine& src = w.pes.place({0, 0}, "src", [](PeSetup& s) {
+    s.buffer("v", DType::F32, 3);
+    s.bind_local(10, [](PeContext& c) { c.send(Color(7), c.view("v")); });
+    s.activate(10);
+  });
+  w.pes.place({2, 0}, "sink", [&](PeSetup& s) {
+    s.bind_data(7, Color(7), [&](PeContext& c) {
+      float f;
+      const std::uint32_t bits = c.wavelet();
+      std::memcpy(&f, &bits, 4);
+      seen.emplace_back(c.now().count(), f);
+    });
+  });
+  for (std::uint32_t i = 0; i < 3; ++i) src.sram().write(PeContext(src).buffer("v"), i, 1.5f * static_cast<float>(i + 1));
+  w.start();
+  w.run();
+  // Wavelets reach the sink's CE at 16, 17, 18; each data task starts task_switch after the
+  // previous one ended (a body with no ops ends as it starts): 19, 22, 25.
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], (std::pair<std::int64_t, float>{19, 1.5f}));
+  EXPECT_EQ(seen[1], (std::pair<std::int64_t, float>{22, 3.0f}));
+  EXPECT_EQ(seen[2], (std::pair<std::int64_t, float>{25, 4.5f}));
+}
+
 TEST(PeEngine, ProgramThatDoesNotFitIsRejectedBeforeSimulation) {
   World w;
   try {
