@@ -35,69 +35,42 @@ void PeContext::vector(VectorOp op, const View& dst, const View& a, const View& 
   pe_.issue(o);
 }
 
+// A fabric op: `mem` is the memory side (source of a send, destination of a receive).
+PeEngine::Op PeEngine::fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done) {
+  PeEngine::Op o;
+  o.kind = kind;
+  o.colour = c;
+  (kind == PeEngine::Op::Kind::Send || kind == PeEngine::Op::Kind::RecvAddSend ? o.a : o.dst) = mem;
+  o.async = async;
+  o.done = done;
+  return o;
+}
+// Task-table changes are scalar instructions, executed in program order as 0-element ops that
+// cost one scalar_op cycle (see PeEngine::advance).
+PeEngine::Op PeEngine::task_op(OnDone change) {
+  PeEngine::Op o;
+  o.vop = VectorOp::Fill;
+  o.done = change;
+  return o;
+}
+
 void PeContext::send(Color c, const View& src, bool async, OnDone done) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Send;
-  o.colour = c;
-  o.a = src;
-  o.async = async;
-  o.done = done;
-  pe_.issue(o);
+  pe_.issue(PeEngine::fabric_op(PeEngine::Op::Kind::Send, c, src, async, done));
 }
-
 void PeContext::recv(Color c, const View& dst, bool async, OnDone done) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Recv;
-  o.colour = c;
-  o.dst = dst;
-  o.async = async;
-  o.done = done;
-  pe_.issue(o);
+  pe_.issue(PeEngine::fabric_op(PeEngine::Op::Kind::Recv, c, dst, async, done));
 }
-
 void PeContext::recv_add(Color c, const View& dst, bool async, OnDone done) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::RecvAdd;
-  o.colour = c;
-  o.dst = dst;
-  o.async = async;
-  o.done = done;
-  pe_.issue(o);
+  pe_.issue(PeEngine::fabric_op(PeEngine::Op::Kind::RecvAdd, c, dst, async, done));
 }
-
 void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, OnDone done) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::RecvAddSend;
-  o.colour = in;
+  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvAddSend, in, mem, async, done);
   o.out_colour = out;
-  o.a = mem;
-  o.async = async;
-  o.done = done;
   pe_.issue(o);
 }
-
-// Task-table changes are scalar instructions, executed in program order as 0-element "ops".
-void PeContext::activate(int task) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Vector;
-  o.done = OnDone::activate(task);
-  o.vop = VectorOp::Fill;  // with no elements: costs one scalar op (see advance)
-  pe_.issue(o);
-}
-void PeContext::unblock(int task) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Vector;
-  o.done = OnDone::unblock(task);
-  o.vop = VectorOp::Fill;
-  pe_.issue(o);
-}
-void PeContext::block(int task) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Vector;
-  o.done = OnDone{OnDone::Action::Block, task};
-  o.vop = VectorOp::Fill;
-  pe_.issue(o);
-}
+void PeContext::activate(int task) { pe_.issue(PeEngine::task_op(OnDone::activate(task))); }
+void PeContext::unblock(int task) { pe_.issue(PeEngine::task_op(OnDone::unblock(task))); }
+void PeContext::block(int task) { pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task})); }
 
 void PeSetup::buffer(const std::string& name, DType type, std::int64_t elements) {
   pe_.requests_.push_back({name, type, elements});

@@ -131,6 +131,8 @@ class PeEngine {
     std::uint32_t moved = 0;     // wavelets moved so far
   };
   void issue(Op op);
+  static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
+  static Op task_op(OnDone change);
   std::uint32_t wavelets_of(const View& v) const;
   const View& fabric_view(const Op& op) const { return op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend ? op.a : op.dst; }
   // Steps one fabric op at t; returns true if it moved a wavelet.
