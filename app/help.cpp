@@ -7,6 +7,7 @@
 #include "hw/config/raw_config.h"
 #include "hw/params/chip_params.h"
 #include "hw/params/run_params.h"
+#include "firmware/program.h"
 #include "llm/model_spec.h"
 
 namespace wse::app {
@@ -51,6 +52,10 @@ void print_help_config(std::ostream& out) {
     out << "\nworkload.  (kind: " << k.name << ") " << k.description << "\n";
     print_params(out, "workload.", k.params);
   }
+  for (const auto& p : builtin_programs().kinds()) {
+    out << "\nworkload.  (kind: program, program: " << p.name << ") " << p.description << "\n";
+    print_params(out, "workload.", p.params);
+  }
 }
 
 void print_list(std::ostream& out) {
@@ -69,7 +74,8 @@ void print_list(std::ostream& out) {
   for (const auto& k : workload_registry().kinds()) {
     out << "  " << std::left << std::setw(12) << k.name << k.description << "\n";
   }
-  out << "\nFirmware programs:\n  (none yet: the PE layer is not built)\n";
+  out << "\nFirmware programs (workload kind: program):\n";
+  for (const auto& p : builtin_programs().kinds()) out << "  " << std::left << std::setw(14) << p.name << p.description << "\n";
   out << "\nBundled models (Hugging Face config.json):\n";
   for (const auto& name : bundled_model_names()) {
     const ModelSpec m = bundled_model(name);

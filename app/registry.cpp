@@ -1,5 +1,6 @@
 #include "app/registry.h"
 
+#include "hw/chip/program_workload.h"
 #include "noc/traffic_workload.h"
 
 namespace wse::app {
@@ -8,6 +9,7 @@ const WorkloadRegistry& workload_registry() {
   static const WorkloadRegistry registry = [] {
     WorkloadRegistry r;
     register_traffic_workload(r);
+    register_program_workload(r);
     return r;
   }();
   return registry;

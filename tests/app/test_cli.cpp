@@ -62,7 +62,7 @@ TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
   struct Case {
     std::string yaml, expect;
   } cases[] = {
-      {"chip: test4x4\nworkload: {kind: trafic}\n", "s.yaml:2:18: error: workload.kind: unknown workload kind 'trafic'; valid: traffic. Did you mean 'traffic'?"},
+      {"chip: test4x4\nworkload: {kind: trafic}\n", "s.yaml:2:18: error: workload.kind: unknown workload kind 'trafic'; valid: traffic, program. Did you mean 'traffic'?"},
       {"chip: test4x4\nworkload: {kind: traffic, patern: uniform}\n", "s.yaml:2:35: error: workload.patern: unknown key"},
       {"chip: test4x4\nworkload: {kind: traffic, pattern: zigzag}\n", "workload.pattern: 'zigzag' is not a valid choice; valid: uniform, transpose, bitcomp, hotspot, neighbor"},
       {"chip: {preset: test4x4, mesh: {width: 3}}\nworkload: {kind: traffic, pattern: transpose}\n", "workload.pattern: transpose needs a square mesh, not 3x4"},
@@ -136,6 +136,49 @@ TEST(Cli, RunWritesSummaryWithVersionSeedConfigAndMetrics) {
   for (const auto& e : fs::directory_iterator(dir + "/out")) {
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "temporary file left: " << e.path();
   }
+}
+
+TEST(Cli, ProgramWorkloadRunsAndChecksItsResult) {
+  const std::string dir = temp_dir("prog");
+  const std::string s = write(dir, "p.yaml",
+                              "chip: test8x8\nworkload: {kind: program, program: column_reduce, elements: 64}\n"
+                              "run: {data: functional}\n");
+  ASSERT_EQ(run_exe("run " + s + " --out " + dir + "/reduce"), 0);
+  auto j = nlohmann::json::parse(slurp(dir + "/reduce/summary.json"));
+  // 32 wavelets per column; the first reaches the bottom PE at 10 + 7 relays x 5 cycles = 45, the
+  // last at 76; its freed queue slot is returned as a credit at 77.
+  EXPECT_EQ(j["metrics"]["simulated_cycles"], 77);
+  EXPECT_EQ(j["metrics"]["functional_check"], "pass");
+  EXPECT_EQ(j["metrics"]["flops"], 8 * 7 * 64);
+  ASSERT_EQ(run_exe("run " + s + " --set workload.program=row_broadcast --out " + dir + "/bcast"), 0);
+  j = nlohmann::json::parse(slurp(dir + "/bcast/summary.json"));
+  EXPECT_EQ(j["metrics"]["simulated_cycles"], 41 + 2 + 7 + 2 + 1);  // last wavelet to x = 7, then its credit
+  EXPECT_EQ(j["metrics"]["functional_check"], "pass");
+  ASSERT_EQ(run_exe("run " + s + " --set run.data=timing --out " + dir + "/timing"), 0);
+  j = nlohmann::json::parse(slurp(dir + "/timing/summary.json"));
+  EXPECT_EQ(j["metrics"]["simulated_cycles"], 77);  // same timing without payloads
+  EXPECT_EQ(j["metrics"]["functional_check"], "not checked (timing data mode)");
+}
+
+TEST(Cli, ProgramWorkloadInputErrors) {
+  const std::string dir = temp_dir("progbad");
+  const std::string out = dir + "/out";
+  struct Case {
+    std::string yaml, expect;
+  } cases[] = {
+      {"chip: test8x8\nworkload: {kind: program, program: row_brodcast}\n", "unknown program 'row_brodcast'; valid: row_broadcast, column_reduce. Did you mean 'row_broadcast'?"},
+      {"chip: test8x8\nworkload: {kind: program, rect: [4, 4, 5, 2]}\n", "workload.rect: rectangle 5x2 at (4,4) does not fit the 8x8 mesh"},
+      {"chip: test8x8\nworkload: {kind: program, elemnts: 4}\n", "workload.elemnts: unknown key"},
+      {"chip: test8x8\nworkload: {kind: program, elements: 2000000}\n", "value 2000000 is out of range"},
+      {"chip: test8x8\nworkload: {kind: program, elements: 30000, program: column_reduce}\n",
+       "program 'column_reduce': error: PE (0,0) needs 64176 B of SRAM (4176 B reserved + v 30000 x f16 = 60000 B) but has 49152 B"},
+  };
+  for (const auto& c : cases) {
+    const Result r = cli({"check", write(dir, "s.yaml", c.yaml)});
+    EXPECT_EQ(r.code, 2) << c.yaml;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(out));
 }
 
 TEST(Cli, SameScenarioAndSeedGiveByteIdenticalOutputs) {
