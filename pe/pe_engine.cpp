@@ -111,8 +111,10 @@ void PeEngine::deliver(const Wavelet& w, std::int64_t, WaveletFabric&) {
   if (task != data_task_of_.end()) tasks_.data_arrived(task->second);
 }
 
+std::uint32_t PeEngine::vector_elements(const Op& op) { return op.vop == VectorOp::ReduceAdd ? op.a.length : op.dst.length; }
+
 void PeEngine::apply_vector(const Op& op) {
-  const std::uint32_t n = op.dst.length;
+  const std::uint32_t n = vector_elements(op);
   counters_.flops += vector_cost(chip_.pe, op.vop, op.dst.buffer.type, n).flops;
   if (!sram_.functional()) {
     const std::uint64_t bytes = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
@@ -137,7 +139,20 @@ void PeEngine::apply_vector(const Op& op) {
       case VectorOp::Max: r = std::max(sram_.read(op.a.buffer, op.a.offset + i), sram_.read(op.b.buffer, op.b.offset + i)); break;
       case VectorOp::Copy: r = sram_.read(op.a.buffer, op.a.offset + i); break;
       case VectorOp::Fill: r = op.scalar; break;
-      default: throw std::invalid_argument(std::string("vector op ") + vector_op_name(op.vop) + " is not supported by PeContext::vector yet");
+      case VectorOp::Exp: {
+        const float base = 1.0f + sram_.read(op.a.buffer, op.a.offset + i) / 256.0f;
+        r = base * base * base * base;
+        break;
+      }
+      case VectorOp::ReduceAdd: {
+        float sum = 0;
+        for (std::uint32_t k = 0; k < n; ++k) {  // a dependent chain, in order, rounded as stored
+          sum += sram_.read(op.a.buffer, op.a.offset + k);
+          if (d.type == DType::F16) sum = static_cast<float>(static_cast<f16>(sum));
+        }
+        sram_.write(d, op.dst.offset, sum);
+        return;
+      }
     }
     sram_.write(d, op.dst.offset + i, r);
   }
@@ -270,7 +285,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       if (op.kind == Op::Kind::Vector) {
         const bool scalar_only = op.dst.length == 0;
         const std::int64_t cost = scalar_only ? chip_.pe.scalar_op.count()
-                                              : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, op.dst.length).cycles.count();
+                                              : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();
         if (t < op.start + cost) continue;
         if (!scalar_only) apply_vector(op);
         complete(op);
@@ -292,7 +307,10 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       if (op.next < 0) op.next = op.start + dispatch;
       if (step_fabric(op, t, fabric)) progress = true;
       if (op.moved == wavelets_of(fabric_view(op))) {
-        counters_.busy_cycles += static_cast<std::uint64_t>(op.next - op.start);
+        const auto busy = static_cast<std::uint64_t>(dispatch) + op.moved;
+        const auto spent = static_cast<std::uint64_t>(op.next - op.start);
+        counters_.busy_cycles += std::min(busy, spent);
+        counters_.stall_cycles += spent > busy ? spent - busy : 0;
         main_free_ = op.next;  // the cycle after the last wavelet moved
         complete(op);
         main_.pop_front();
@@ -331,7 +349,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       want(op.start);
     } else if (op.kind == Op::Kind::Vector) {
       const std::int64_t cost = op.dst.length == 0 ? chip_.pe.scalar_op.count()
-                                                   : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, op.dst.length).cycles.count();
+                                                   : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();
       want(op.start + cost);
     } else {
       wait_fabric(op);

@@ -52,7 +52,9 @@ class PeContext {
   Cycles now() const;  // the PE's timestamp counter when the body runs
   const Buffer& buffer(const std::string& name) const;
   View view(const std::string& name) const;
-  // dst[i] = a[i] + b[i] * scalar (Fma); a + b (Add); a * b (Mul); max(a, b) (Max); a (Copy).
+  // dst[i] = a[i] + b[i] * scalar (Fma); a + b (Add); a * b (Mul); max(a, b) (Max); a (Copy);
+  // scalar (Fill); (1 + a[i]/256)^4 (Exp, the fast exp of WaferLLM's decode kernel);
+  // dst[0] = sum of a (ReduceAdd: dst is one element, the cost counts a's elements).
   void vector(VectorOp op, const View& dst, const View& a, const View& b = {}, float scalar = 0);
   void send(Color c, const View& src, bool async = false, OnDone done = {});
   void recv(Color c, const View& dst, bool async = false, OnDone done = {});
@@ -93,7 +95,8 @@ class PeSetup {
 
 struct PeCounters {
   std::uint64_t flops = 0;
-  std::uint64_t busy_cycles = 0;   // main thread executing ops
+  std::uint64_t busy_cycles = 0;   // main thread executing ops (dispatch + one cycle per wavelet)
+  std::uint64_t stall_cycles = 0;  // main thread in a synchronous fabric op waiting for the fabric
   std::uint64_t tasks_run = 0;
   std::uint64_t wavelets_sent = 0;
   std::uint64_t wavelets_received = 0;
@@ -138,6 +141,7 @@ class PeEngine {
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
   void apply_vector(const Op& op);
+  static std::uint32_t vector_elements(const Op& op);
   void complete(const Op& op);
 
   const ChipParams& chip_;

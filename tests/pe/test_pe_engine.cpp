@@ -53,8 +53,42 @@ TEST(PeEngine, PingPongExactCycles) {
   // A: task at 0 + switch 3, first wavelet 3 + dispatch 7 = 10, at B's CE 10 + 2 + 3 + 2 = 17.
   // B: reply task at 17 + 3 = 20, wavelet at 27, back at A's CE at 34; A's task runs at 34 + 3.
   EXPECT_EQ(back_at, 37);
+  // A's only synchronous fabric op is the send: dispatch 7 + 1 wavelet, no waiting.
+  EXPECT_EQ(a.counters().busy_cycles, 8u);
+  EXPECT_EQ(a.counters().stall_cycles, 0u);
   EXPECT_EQ(a.sram().read(PeContext(a).buffer("y"), 0), 3.5f);
   EXPECT_EQ(a.counters().tasks_run, 2u);
+}
+
+TEST(PeEngine, SynchronousReceiveStallsTheMainThread) {
+  World w;
+  w.tables.install(route_p2p_xy({0, 0}, {3, 0}, Color(0)));
+  w.tables.install(route_p2p_xy({3, 0}, {0, 0}, Color(1)));
+  std::int64_t back_at = -1;
+  w.pes.place({0, 0}, "ping", [&](PeSetup& s) {
+    s.buffer("x", DType::F32, 1);
+    s.bind_local(10, [](PeContext& c) {
+      c.send(Color(0), c.view("x"));
+      c.recv(Color(1), c.view("x"), true, OnDone::activate(11));
+    });
+    s.bind_local(11, [&](PeContext& c) { back_at = c.now().count(); });
+    s.activate(10);
+  });
+  PeEngine& b = w.pes.place({3, 0}, "echo", [](PeSetup& s) {
+    s.buffer("buf", DType::F32, 1);
+    s.bind_local(10, [](PeContext& c) {
+      c.recv(Color(0), c.view("buf"));  // synchronous: the main thread waits for the wavelet
+      c.send(Color(1), c.view("buf"));
+    });
+    s.activate(10);
+  });
+  w.start();
+  w.run();
+  // B's receive is ready at 3 + 7 = 10, the wavelet arrives at 17: 7 stalled cycles. The send
+  // starts at 18, its wavelet leaves at 25 and reaches A at 32; A's task runs at 35.
+  EXPECT_EQ(b.counters().stall_cycles, 7u);
+  EXPECT_EQ(b.counters().busy_cycles, 8u + 8u);
+  EXPECT_EQ(back_at, 35);
 }
 
 TEST(PeEngine, TaskRunsOnlyAfterBothAsyncTransfersComplete) {
@@ -114,6 +148,37 @@ TEST(PeEngine, VectorOpCostAndFunctionalResult) {
   EXPECT_EQ(next_at, 39);
   for (std::uint32_t i = 0; i < 64; ++i) EXPECT_EQ(pe.sram().read(ctx.buffer("y"), i), 1.0f + 0.5f * static_cast<float>(i));
   EXPECT_EQ(pe.counters().flops, 128u);
+}
+
+TEST(PeEngine, ExpAndReduceWithTheirCosts) {
+  World w;
+  std::int64_t next_at = -1;
+  PeEngine& pe = w.pes.place({1, 1}, "softmax_parts", [&](PeSetup& s) {
+    s.buffer("x", DType::F32, 8);
+    s.buffer("e", DType::F32, 8);
+    s.buffer("sum", DType::F32, 1);
+    s.bind_local(10, [](PeContext& c) {
+      c.vector(VectorOp::Exp, c.view("e"), c.view("x"));
+      c.vector(VectorOp::ReduceAdd, c.view("sum"), c.view("e"));
+      c.activate(11);
+    });
+    s.bind_local(11, [&](PeContext& c) { next_at = c.now().count(); });
+    s.activate(10);
+  });
+  PeContext ctx(pe);
+  for (std::uint32_t i = 0; i < 8; ++i) pe.sram().write(ctx.buffer("x"), i, static_cast<float>(i) * 16.0f);
+  w.start();
+  w.run();
+  // Exp: 3 ops of set-up 16 + fma 8/0.5 + 2 muls 8/2 = 48 + 16 + 8 = 72; reduce: 16 + 8 x 2 = 32;
+  // body at 3, ends 3 + 72 + 32 + 1 (activate) = 108; next task at 111.
+  EXPECT_EQ(next_at, 111);
+  float want = 0;
+  for (int i = 0; i < 8; ++i) {
+    const float b = 1.0f + static_cast<float>(i) * 16.0f / 256.0f;
+    EXPECT_EQ(pe.sram().read(ctx.buffer("e"), static_cast<std::uint32_t>(i)), b * b * b * b);
+    want += b * b * b * b;
+  }
+  EXPECT_EQ(pe.sram().read(ctx.buffer("sum"), 0), want);
 }
 
 TEST(PeEngine, RowBroadcastThroughForkRoutes) {
