@@ -296,9 +296,14 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
         continue;
       }
       if (op.async) {  // hand it to a microthread; issuing costs one scalar instruction
+        // All microthreads busy: the main thread waits until one finishes (a completion calls
+        // advance again).
+        if (static_cast<int>(micro_.size()) >= chip_.pe.microthreads) continue;
         Op launched = op;
-        launched.next = op.start + dispatch;
-        main_free_ = op.start + chip_.pe.scalar_op.count();
+        const std::int64_t at = std::max(op.start, t);  // later than planned if it waited for a thread
+        launched.start = at;
+        launched.next = at + dispatch;
+        main_free_ = at + chip_.pe.scalar_op.count();
         main_.pop_front();
         micro_.push_back(launched);
         progress = true;
@@ -347,6 +352,8 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     const Op& op = main_.front();
     if (t < op.start) {
       want(op.start);
+    } else if (op.async) {
+      // Waiting for a free microthread: a completion will call advance again.
     } else if (op.kind == Op::Kind::Vector) {
       const std::int64_t cost = op.dst.length == 0 ? chip_.pe.scalar_op.count()
                                                    : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();

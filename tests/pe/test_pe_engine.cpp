@@ -91,6 +91,38 @@ TEST(PeEngine, SynchronousReceiveStallsTheMainThread) {
   EXPECT_EQ(back_at, 35);
 }
 
+TEST(PeEngine, AsyncOpsWaitForAFreeMicrothread) {
+  for (int threads : {2, 8}) {
+    World w;
+    w.chip.pe.microthreads = threads;
+    std::vector<Coord> dests{{5, 0}, {5, 1}, {5, 2}};
+    for (int k = 0; k < 3; ++k) w.tables.install(route_p2p_xy({0, 0}, dests[static_cast<size_t>(k)], Color(static_cast<std::uint8_t>(k))));
+    w.pes.place({0, 0}, "fan_out", [](PeSetup& s) {
+      s.buffer("x", DType::F32, 1);
+      s.bind_local(10, [](PeContext& c) {
+        for (int k = 0; k < 3; ++k) c.send(Color(static_cast<std::uint8_t>(k)), c.view("x"), true);
+      });
+      s.activate(10);
+    });
+    std::vector<std::int64_t> got(3, -1);
+    for (int k = 0; k < 3; ++k) {
+      w.pes.place(dests[static_cast<size_t>(k)], "sink", [&got, k](PeSetup& s) {
+        s.buffer("y", DType::F32, 1);
+        s.bind_local(10, [k](PeContext& c) { c.recv(Color(static_cast<std::uint8_t>(k)), c.view("y"), true, OnDone::activate(11)); });
+        s.bind_local(11, [&got, k](PeContext& c) { got[static_cast<size_t>(k)] = c.now().count(); });
+        s.activate(10);
+      });
+    }
+    w.start();
+    w.run();
+    // Launches at 3, 4 (and 5 with 8 threads); first wavelets at 10 and 11. With 2 threads the
+    // third send launches when the first completes (10) and sends at 17.
+    const std::int64_t third_sent = threads == 2 ? 17 : 12;
+    EXPECT_EQ(got[2], third_sent + 2 + (5 + 2) + 2 + 3) << threads;
+    EXPECT_EQ(got[0], 10 + 2 + 5 + 2 + 3) << threads;
+  }
+}
+
 TEST(PeEngine, TaskRunsOnlyAfterBothAsyncTransfersComplete) {
   World w;
   w.tables.install(route_p2p_xy({0, 1}, {2, 1}, Color(2)));
