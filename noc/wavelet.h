@@ -27,6 +27,16 @@ struct Wavelet {
 // first command in the lowest bits. A router executes the first command and may pop it.
 enum class SwitchCommand : std::uint8_t { Nop = 0, Advance = 1, Reset = 2, Teardown = 3 };
 
+// Optional control-task entry point carried above the commands: bit 22 = present, bits 21:16 =
+// task id (0-63). The receiving CE activates that control task.
+inline constexpr std::uint32_t kControlTaskPresent = 1u << 22;
+inline std::uint32_t control_task_bits(int task) {
+  return kControlTaskPresent | (static_cast<std::uint32_t>(task & 63) << 16);
+}
+inline int control_task_of(std::uint32_t data) {
+  return (data & kControlTaskPresent) ? static_cast<int>((data >> 16) & 63u) : -1;
+}
+
 inline std::uint32_t control_word(std::initializer_list<SwitchCommand> cmds) {
   std::uint32_t w = 0;
   int shift = 0;

@@ -439,8 +439,8 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     const bool pop = route->pop_mode == PopMode::AlwaysPop ||
                      (route->pop_mode == PopMode::PopOnAdvance && advanced) ||
                      (route->pop_mode == PopMode::PopOnAdvanceOrNop && (advanced || cmd == SwitchCommand::Nop));
-    if (pop) {
-      w.data >>= 2;
+    if (pop) {  // only the command field shifts; the control-task entry above it stays
+      w.data = (w.data & ~0xFFFFu) | ((w.data & 0xFFFFu) >> 2);
     }
   }
   if (opts_.routing != RoutingMode::Table) {

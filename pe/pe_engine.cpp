@@ -68,6 +68,14 @@ void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, 
   o.out_colour = out;
   pe_.issue(o);
 }
+void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands, int control_task) {
+  // A one-wavelet send whose payload is the control word; the view only sizes it (1 wavelet).
+  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::Send, c, View{Buffer{0, 1, DType::F32}, 0, 1}, false, {});
+  o.is_control = true;
+  o.control = control_word(commands) | (control_task >= 0 ? control_task_bits(control_task) : 0u);
+  pe_.issue(o);
+}
+
 void PeContext::activate(int task) { pe_.issue(PeEngine::task_op(OnDone::activate(task))); }
 void PeContext::unblock(int task) { pe_.issue(PeEngine::task_op(OnDone::unblock(task))); }
 void PeContext::block(int task) { pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task})); }
@@ -83,6 +91,10 @@ void PeSetup::bind_data(int task, Color colour, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Data, p);
   pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
   pe_.data_task_of_[colour.value()] = task;
+}
+void PeSetup::bind_control(int task, TaskBody body, TaskPriority p) {
+  pe_.tasks_.bind(task, TaskKind::Control, p);
+  pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
 }
 void PeSetup::activate(int task) { pe_.tasks_.activate(task); }
 void PeSetup::block(int task) { pe_.tasks_.block(task); }
@@ -104,7 +116,17 @@ std::uint32_t PeEngine::wavelets_of(const View& v) const {
   return v.buffer.type == DType::F16 ? (v.length + 1) / 2 : v.length;
 }
 
-void PeEngine::deliver(const Wavelet& w, std::int64_t, WaveletFabric&) {
+void PeEngine::deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric) {
+  if (w.control()) {
+    // Control wavelets do not enter the data queue; they may fire a control task.
+    fabric.release_delivery(chip_.node(at_), w.colour, Cycles(t));
+    const int task = control_task_of(w.data);
+    if (task >= 0 && task < chip_.pe.task_ids && tasks_.kind(task) == TaskKind::Control) {
+      control_args_[task].push_back(w.data & 0xFFFFu);
+      tasks_.activate(task);
+    }
+    return;
+  }
   queues_[w.colour.value()].push_back(w);
   ++counters_.wavelets_received;
   auto task = data_task_of_.find(w.colour.value());
@@ -224,7 +246,7 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
 
   std::uint32_t word = 0;
   switch (op.kind) {
-    case Op::Kind::Send: word = mem_word(); break;
+    case Op::Kind::Send: word = op.is_control ? op.control : mem_word(); break;
     case Op::Kind::Recv: store(in); break;
     case Op::Kind::RecvAdd: store(add_words(mem_word(), in)); break;
     case Op::Kind::RecvAddSend: word = add_words(in, mem_word()); break;
@@ -235,6 +257,7 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
     Wavelet w;
     w.colour = out;
     w.data = word;
+    if (op.is_control) w.flags |= kControl;
     fabric.inject(node, w, Cycles(t));
     ++counters_.wavelets_sent;
   }
@@ -332,6 +355,10 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     issue_at_ = std::max(t, main_free_) + chip_.pe.task_switch.count();
     main_free_ = issue_at_;
     PeContext ctx(*this);
+    if (tasks_.kind(*task) == TaskKind::Control && !control_args_[*task].empty()) {
+      ctx.wavelet_ = control_args_[*task].front();
+      control_args_[*task].pop_front();
+    }
     if (tasks_.kind(*task) == TaskKind::Data) {
       // The head wavelet of the task's colour is its argument; its queue slot frees now.
       for (auto& [colour, id] : data_task_of_) {

@@ -58,6 +58,9 @@ class PeContext {
   void vector(VectorOp op, const View& dst, const View& a, const View& b = {}, float scalar = 0);
   void send(Color c, const View& src, bool async = false, OnDone done = {});
   void recv(Color c, const View& dst, bool async = false, OnDone done = {});
+  // A control wavelet on colour c: switch commands for the routers it crosses and, when
+  // control_task >= 0, the control task the receiving PE runs. One synchronous wavelet.
+  void send_control(Color c, std::initializer_list<SwitchCommand> commands, int control_task = -1);
   // Receive-and-accumulate: dst += fabric-in (faddh(mem, fabin, mem)).
   void recv_add(Color c, const View& dst, bool async = false, OnDone done = {});
   // Receive-combine-forward: fabric-out(out) = fabric-in(in) + mem, the streaming reduce step
@@ -86,6 +89,9 @@ class PeSetup {
   // A data task: every wavelet arriving on `colour` activates it once and is its argument
   // (WSE-2: the data task id is the colour id).
   void bind_data(int task, Color colour, TaskBody body, TaskPriority p = TaskPriority::Low);
+  // A control task: activated by a control wavelet that names it (its 16-bit commands word is
+  // the argument, ctx.wavelet()).
+  void bind_control(int task, TaskBody body, TaskPriority p = TaskPriority::Low);
   void activate(int task);
   void block(int task);
 
@@ -127,6 +133,8 @@ class PeEngine {
     float scalar = 0;
     Color colour;      // the fabric colour (input colour for RecvAddSend)
     Color out_colour;  // RecvAddSend only
+    std::uint32_t control = 0;  // Send of a control wavelet: its word (with kControl set on the wire)
+    bool is_control = false;
     bool async = false;
     OnDone done;
     std::int64_t start = -1;     // first cycle it may act
@@ -153,6 +161,7 @@ class PeEngine {
   std::map<std::string, Buffer> buffers_;
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
   std::map<std::uint8_t, int> data_task_of_;             // colour -> data task
+  std::map<int, std::deque<std::uint32_t>> control_args_; // control task -> words that fired it
   std::deque<Op> main_;                                  // ops of the running task
   std::vector<Op> micro_;                                // asynchronous ops in flight
   bool running_ = false;

@@ -123,6 +123,59 @@ TEST(PeEngine, AsyncOpsWaitForAFreeMicrothread) {
   }
 }
 
+TEST(PeEngine, FirmwareControlWaveletSwitchesARouteAndFiresAControlTask) {
+  World w;
+  auto add = [&](Coord at, DirSet rx, DirSet tx) {
+    RouteSpec s;
+    s.at = at;
+    s.colour = Color(4);
+    s.route.rx = rx;
+    s.route.tx = tx;
+    if (at == Coord{1, 0}) s.route.positions = {SwitchPosition{{}, DirSet{Dir::S}}};
+    w.tables.install(s);
+  };
+  add({0, 0}, {Dir::Ramp}, {Dir::E});
+  add({1, 0}, {Dir::W}, {Dir::E});
+  add({2, 0}, {Dir::W}, {Dir::Ramp});
+  add({1, 1}, {Dir::N}, {Dir::Ramp});
+  w.pes.place({0, 0}, "switcher", [](PeSetup& s) {
+    s.buffer("x", DType::F32, 1);
+    s.bind_local(10, [](PeContext& c) {
+      c.send(Color(4), c.view("x"));
+      c.send_control(Color(4), {SwitchCommand::Advance}, 40);
+      c.send(Color(4), c.view("x"));
+    });
+    s.activate(10);
+  });
+  std::int64_t east_data = -1, east_control = -1, south_data = -1;
+  std::uint32_t control_arg = 0;
+  w.pes.place({2, 0}, "east", [&](PeSetup& s) {
+    s.buffer("y", DType::F32, 1);
+    s.bind_local(10, [](PeContext& c) { c.recv(Color(4), c.view("y"), true, OnDone::activate(11)); });
+    s.bind_local(11, [&](PeContext& c) { east_data = c.now().count(); });
+    s.bind_control(40, [&](PeContext& c) {
+      east_control = c.now().count();
+      control_arg = c.wavelet();
+    });
+    s.activate(10);
+  });
+  w.pes.place({1, 1}, "south", [&](PeSetup& s) {
+    s.buffer("y", DType::F32, 1);
+    s.bind_local(10, [](PeContext& c) { c.recv(Color(4), c.view("y"), true, OnDone::activate(11)); });
+    s.bind_local(11, [&](PeContext& c) { south_data = c.now().count(); });
+    s.activate(10);
+  });
+  w.start();
+  w.run();
+  // Sends leave (0,0) at 10, 18 (control) and 26. Data 1 reaches (2,0) at 16 (task at 19); the
+  // control wavelet passes (1,0) with the old route, reaches (2,0) at 24 (control task at 27) and
+  // flips (1,0) south, so data 2 reaches (1,1) at 32 (task at 35).
+  EXPECT_EQ(east_data, 19);
+  EXPECT_EQ(east_control, 27);
+  EXPECT_EQ(control_arg, static_cast<std::uint32_t>(SwitchCommand::Advance));
+  EXPECT_EQ(south_data, 35);
+}
+
 TEST(PeEngine, TaskRunsOnlyAfterBothAsyncTransfersComplete) {
   World w;
   w.tables.install(route_p2p_xy({0, 1}, {2, 1}, Color(2)));
