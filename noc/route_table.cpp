@@ -5,13 +5,13 @@
 namespace wse {
 
 DirSet ColourRoute::rx_any() const {
-  std::uint8_t bits = rx.bits();
+  std::uint8_t bits = rx.bits() | rewrite_rx.bits();
   for (const auto& p : positions) bits |= p.rx.bits();
   return DirSet(bits);
 }
 
 DirSet ColourRoute::tx_any() const {
-  std::uint8_t bits = tx.bits();
+  std::uint8_t bits = tx.bits() | rewrite_tx.bits();
   for (const auto& p : positions) bits |= p.tx.bits();
   return DirSet(bits);
 }
@@ -54,6 +54,8 @@ void RouteTables::install(const RouteSpec& spec) {
     r.tx = DirSet(static_cast<std::uint8_t>(r.tx.bits() | spec.route.tx.bits()));
     if (!spec.route.positions.empty()) r.positions = spec.route.positions;
     r.ring_mode = r.ring_mode || spec.route.ring_mode;
+    r.rewrite_rx = DirSet(static_cast<std::uint8_t>(r.rewrite_rx.bits() | spec.route.rewrite_rx.bits()));
+    r.rewrite_tx = DirSet(static_cast<std::uint8_t>(r.rewrite_tx.bits() | spec.route.rewrite_tx.bits()));
     if (spec.route.pop_mode != PopMode::NoPop) r.pop_mode = spec.route.pop_mode;
     r.teardown = r.teardown || spec.route.teardown;
     return;

@@ -27,6 +27,10 @@ struct ColourRoute {
   DirSet tx;
   std::vector<SwitchPosition> positions;  // positions 1..3
   std::uint8_t current = 0;               // 0 = base route
+  // Directions firmware may rewrite this colour's route to at run time (declared at layout, so
+  // the router has buffers for them and the limits are checked before simulation).
+  DirSet rewrite_rx;
+  DirSet rewrite_tx;
   bool ring_mode = false;
   PopMode pop_mode = PopMode::NoPop;
   bool teardown = false;

@@ -190,6 +190,11 @@ void WaveletFabric::exit_teardown(NodeId node, Color c, Cycles t) {
                      Event{node.value(), Kind::TeardownExit, 0, tag(c)});
 }
 
+void WaveletFabric::rewrite_route(NodeId node, Color c, DirSet rx, DirSet tx, Cycles t) {
+  const std::uint32_t word = static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8);
+  calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(), Event{node.value(), Kind::RouteRewrite, 0, tag(c, word)});
+}
+
 void WaveletFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
   calendar_.schedule(t.count(), Event{node.value(), Kind::ClientWake, 0, tag(Color(), token)});
 }
@@ -268,6 +273,22 @@ Cycles WaveletFabric::step() {
         if (ColourRoute* route = tables_ ? tables_->find(NodeId(e.node), e.w.colour) : nullptr) route->teardown = false;
         if (r.buffered > 0) schedule_eval(e.node, t);
         break;
+      case Kind::RouteRewrite: {
+        ColourRoute* route = tables_ ? tables_->find(NodeId(e.node), e.w.colour) : nullptr;
+        const DirSet rx(static_cast<std::uint8_t>(e.w.data & 0xFFu)), tx(static_cast<std::uint8_t>(e.w.data >> 8));
+        if (!route || (rx.bits() & ~route->rx_any().bits()) || (tx.bits() & ~route->tx_any().bits())) {
+          throw SimulationError("PE " + to_string(chip_.coord(NodeId(e.node))) + " rewrote colour " +
+                                std::to_string(e.w.colour.value()) + " to rx " + rx.to_string() + " tx " + tx.to_string() +
+                                ", outside the directions its layout declared (" +
+                                (route ? "rx " + route->rx_any().to_string() + " tx " + route->tx_any().to_string() : std::string("unconfigured")) +
+                                "); declare them as rewrite_rx/rewrite_tx of the route");
+        }
+        route->rx = rx;
+        route->tx = tx;
+        route->current = 0;
+        if (r.buffered > 0) schedule_eval(e.node, t);
+        break;
+      }
       case Kind::Evaluate:
         if (r.wake_at == t) {
           r.wake_at = -1;

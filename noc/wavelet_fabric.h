@@ -82,6 +82,10 @@ class WaveletFabric {
   // Firmware leaves teardown mode on colour c at cycle t; traffic resumes after the chip's
   // route_update_latency (table routing only).
   void exit_teardown(NodeId node, Color c, Cycles t);
+  // Firmware rewrites the route of colour c at `node` (base position) at cycle t; it takes
+  // effect after route_update_latency. Directions outside the route's declared rewrite set are a
+  // SimulationError (the router has no buffers for them).
+  void rewrite_route(NodeId node, Color c, DirSet rx, DirSet tx, Cycles t);
   // Asks for on_wake(node, token) at cycle t (t >= the current cycle).
   void wake_client(NodeId node, std::uint32_t token, Cycles t);
 
@@ -147,7 +151,7 @@ class WaveletFabric {
     std::uint16_t x = 0, y = 0;  // coordinates, so routing needs no division
     bool observed = false;
   };
-  enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate, TeardownExit };
+  enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate, TeardownExit, RouteRewrite };
   // 20 bytes: the colour of credits and the token of client wake-ups travel in w.
   struct Event {
     std::uint32_t node;

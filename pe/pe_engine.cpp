@@ -76,6 +76,14 @@ void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> comma
   pe_.issue(o);
 }
 
+void PeContext::set_route(Color c, DirSet rx, DirSet tx) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Route;
+  o.colour = c;
+  o.control = static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8);
+  pe_.issue(o);
+}
+
 void PeContext::activate(int task) { pe_.issue(PeEngine::task_op(OnDone::activate(task))); }
 void PeContext::unblock(int task) { pe_.issue(PeEngine::task_op(OnDone::unblock(task))); }
 void PeContext::block(int task) { pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task})); }
@@ -250,7 +258,8 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
     case Op::Kind::Recv: store(in); break;
     case Op::Kind::RecvAdd: store(add_words(mem_word(), in)); break;
     case Op::Kind::RecvAddSend: word = add_words(in, mem_word()); break;
-    case Op::Kind::Vector: break;
+    case Op::Kind::Vector:
+    case Op::Kind::Route: break;
   }
   if (receives && op.kind != Op::Kind::Recv) counters_.flops += two ? 2 : 1;
   if (sends) {
@@ -305,6 +314,15 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       Op& op = main_.front();
       if (op.start < 0) op.start = main_free_;
       if (t < op.start) continue;
+      if (op.kind == Op::Kind::Route) {
+        fabric.rewrite_route(node, op.colour, DirSet(static_cast<std::uint8_t>(op.control & 0xFFu)),
+                             DirSet(static_cast<std::uint8_t>(op.control >> 8)), Cycles(op.start));
+        main_free_ = op.start + chip_.pe.scalar_op.count();
+        counters_.busy_cycles += static_cast<std::uint64_t>(chip_.pe.scalar_op.count());
+        main_.pop_front();
+        progress = true;
+        continue;
+      }
       if (op.kind == Op::Kind::Vector) {
         const bool scalar_only = op.dst.length == 0;
         const std::int64_t cost = scalar_only ? chip_.pe.scalar_op.count()

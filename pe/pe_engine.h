@@ -69,6 +69,9 @@ class PeContext {
   void activate(int task);
   void block(int task);
   void unblock(int task);
+  // Rewrites this PE's router route for colour c (one scalar instruction, in program order;
+  // effective route_update_latency later).
+  void set_route(Color c, DirSet rx, DirSet tx);
   // In a data task: the wavelet that activated it (its 32-bit payload).
   std::uint32_t wavelet() const { return wavelet_; }
 
@@ -127,7 +130,7 @@ class PeEngine {
   friend class PeContext;
   friend class PeSetup;
   struct Op {
-    enum class Kind : std::uint8_t { Vector, Send, Recv, RecvAdd, RecvAddSend } kind = Kind::Vector;
+    enum class Kind : std::uint8_t { Vector, Send, Recv, RecvAdd, RecvAddSend, Route } kind = Kind::Vector;
     VectorOp vop = VectorOp::Copy;
     View dst, a, b;
     float scalar = 0;

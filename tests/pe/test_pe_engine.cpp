@@ -176,6 +176,57 @@ TEST(PeEngine, FirmwareControlWaveletSwitchesARouteAndFiresAControlTask) {
   EXPECT_EQ(south_data, 35);
 }
 
+TEST(PeEngine, FirmwareRewritesItsRouteWithinTheDeclaredDirections) {
+  for (bool declared : {true, false}) {
+    World w;
+    auto routes = route_p2p_xy({0, 0}, {2, 0}, Color(3));
+    if (declared) routes[1].route.rewrite_tx = DirSet{Dir::S};  // (1,0) may turn colour 3 south
+    w.tables.install(routes);
+    RouteSpec south;
+    south.at = {1, 1};
+    south.colour = Color(3);
+    south.route.rx = DirSet{Dir::N};
+    south.route.tx = DirSet{Dir::Ramp};
+    if (declared) w.tables.install(south);
+    w.pes.place({0, 0}, "src", [](PeSetup& s) {
+      s.buffer("x", DType::F32, 1);
+      s.buffer("pad", DType::F16, 64);
+      s.bind_local(10, [](PeContext& c) {
+        c.send(Color(3), c.view("x"));                          // wavelet at 10
+        c.vector(VectorOp::Fill, c.view("pad"), {}, {}, 0.0f);  // 11..43 (16 + 64/4)
+        c.send(Color(3), c.view("x"));                          // wavelet at 50
+      });
+      s.activate(10);
+    });
+    w.pes.place({1, 0}, "switch", [](PeSetup& s) {
+      s.buffer("pad", DType::F16, 64);
+      s.bind_local(10, [](PeContext& c) {
+        c.vector(VectorOp::Fill, c.view("pad"), {}, {}, 0.0f);  // 3..35
+        c.set_route(Color(3), DirSet{Dir::W}, DirSet{Dir::S});  // at 35, effective at 39
+      });
+      s.activate(10);
+    });
+    std::map<std::string, std::int64_t> got;
+    for (auto [at, name] : {std::pair{Coord{2, 0}, std::string("east")}, std::pair{Coord{1, 1}, std::string("south")}}) {
+      if (!declared && name == "south") continue;
+      w.pes.place(at, name, [&got, name](PeSetup& s) {
+        s.buffer("y", DType::F32, 1);
+        s.bind_local(10, [](PeContext& c) { c.recv(Color(3), c.view("y"), true, OnDone::activate(11)); });
+        s.bind_local(11, [&got, name](PeContext& c) { got[name] = c.now().count(); });
+        s.activate(10);
+      });
+    }
+    w.start();
+    if (!declared) {
+      EXPECT_THROW(w.run(), SimulationError);  // south was not declared: no buffers for it
+      continue;
+    }
+    w.run();
+    EXPECT_EQ(got["east"], 10 + 2 + 2 + 2 + 3);   // first wavelet, old route
+    EXPECT_EQ(got["south"], 50 + 2 + 2 + 2 + 3);  // second wavelet, rewritten route
+  }
+}
+
 TEST(PeEngine, TaskRunsOnlyAfterBothAsyncTransfersComplete) {
   World w;
   w.tables.install(route_p2p_xy({0, 1}, {2, 1}, Color(2)));
