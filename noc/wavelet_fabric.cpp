@@ -55,31 +55,41 @@ void WaveletFabric::add(ChannelPlan& plan, bool input, Dir port, Color c) const 
 }
 
 void WaveletFabric::allocate(const std::vector<ChannelPlan>& plans) {
-  std::size_t n_in = 0, n_out = 0;
+  // RAMP input channels hold a CE output queue, which may be deeper than a colour buffer.
+  int out_queue = 0;
+  for (int d : chip_.pe.output_queue_depths) out_queue = std::max(out_queue, d);
+  const int ramp_slots = std::min(254, std::max(depth_, out_queue + static_cast<int>(ramp_ + credit_lat_)));
+  auto slots_of = [&](Dir port) { return port == Dir::Ramp ? ramp_slots : depth_; };
+  std::size_t n_in = 0, n_out = 0, n_slots = 0;
   for (const auto& p : plans) {
     n_in += p.in.size();
     n_out += p.out.size();
+    for (const auto& [port, colour] : p.in) n_slots += static_cast<std::size_t>(slots_of(port));
   }
   in_arena_.resize(n_in);
-  slot_arena_.resize(n_in * static_cast<std::size_t>(depth_));
+  slot_arena_.resize(n_slots);
   out_arena_.resize(n_out);
-  std::size_t i = 0, o = 0;
+  std::size_t i = 0, o = 0, sl = 0;
   for (std::size_t n = 0; n < plans.size(); ++n) {
     Router& r = routers_[n];
     const Coord at = chip_.coord(NodeId(static_cast<std::uint32_t>(n)));
     r.x = static_cast<std::uint16_t>(at.x);
     r.y = static_cast<std::uint16_t>(at.y);
     r.in = in_arena_.data() + i;
-    r.slots = slot_arena_.data() + i * static_cast<std::size_t>(depth_);
+    r.slots = slot_arena_.data() + sl;
     r.out = out_arena_.data() + o;
     r.n_in = static_cast<std::uint8_t>(plans[n].in.size());
     r.n_out = static_cast<std::uint8_t>(plans[n].out.size());
+    std::uint32_t base = 0;
     for (std::size_t k = 0; k < plans[n].in.size(); ++k) {
       InChannel& ch = r.in[k];
-      ch.port = static_cast<std::uint8_t>(plans[n].in[k].first);
+      const Dir port = plans[n].in[k].first;
+      ch.port = static_cast<std::uint8_t>(port);
       ch.colour = plans[n].in[k].second;
-      ch.ramp_credits = plans[n].in[k].first == Dir::Ramp ? static_cast<std::uint8_t>(depth_) : 0;
-      ch.slot_base = static_cast<std::uint32_t>(k * static_cast<std::size_t>(depth_));
+      ch.cap = static_cast<std::uint8_t>(slots_of(port));
+      ch.ramp_credits = port == Dir::Ramp ? static_cast<std::uint8_t>(depth_) : 0;
+      ch.slot_base = base;
+      base += ch.cap;
     }
     for (std::size_t k = 0; k < plans[n].out.size(); ++k) {
       const Dir port = plans[n].out[k].first;
@@ -89,6 +99,7 @@ void WaveletFabric::allocate(const std::vector<ChannelPlan>& plans) {
     }
     i += plans[n].in.size();
     o += plans[n].out.size();
+    sl += base;
   }
 }
 
@@ -185,6 +196,21 @@ void WaveletFabric::release_delivery(NodeId node, Color c, Cycles t) {
                      Event{node.value(), Kind::Credit, static_cast<std::uint8_t>(Dir::Ramp), tag(c)});
 }
 
+void WaveletFabric::set_delivery_capacity(NodeId node, Color c, int wavelets) {
+  Router& r = routers_[node.value()];
+  const auto k = find_out(r, Dir::Ramp, c);
+  if (k == kNoIndex || opts_.infinite_ejection) return;
+  r.out[k].credits = static_cast<std::uint8_t>(std::clamp(wavelets, 1, 254));
+}
+
+void WaveletFabric::set_injection_capacity(NodeId node, Color c, int wavelets) {
+  Router& r = routers_[node.value()];
+  const auto k = find_in(r, Dir::Ramp, c);
+  if (k == kNoIndex) return;
+  InChannel& ch = r.in[k];
+  ch.ramp_credits = static_cast<std::uint8_t>(std::clamp(wavelets, 1, static_cast<int>(ch.cap)));
+}
+
 void WaveletFabric::exit_teardown(NodeId node, Color c, Cycles t) {
   calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(),
                      Event{node.value(), Kind::TeardownExit, 0, tag(c)});
@@ -241,7 +267,7 @@ Cycles WaveletFabric::step() {
                                 ", which its routes do not receive");
         }
         InChannel& ch = r.in[idx];
-        const std::uint32_t pos = (ch.head + ch.count) % static_cast<std::uint32_t>(depth_);
+        const std::uint32_t pos = (ch.head + ch.count) % ch.cap;
         r.slots[ch.slot_base + pos] = Slot{e.w, t + router_lat_};
         ++ch.count;
         ++r.buffered;
@@ -444,7 +470,7 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
   Router& r = routers_[node];
   InChannel& ch = r.in[c];
   Wavelet w = r.slots[ch.slot_base + ch.head].w;
-  ch.head = static_cast<std::uint8_t>((ch.head + 1) % depth_);
+  ch.head = static_cast<std::uint8_t>((ch.head + 1) % ch.cap);
   --ch.count;
   --r.buffered;
   --in_flight_;

@@ -79,6 +79,13 @@ class WaveletFabric {
   // The client took a delivered wavelet of colour c out of its input queue at cycle t: the slot
   // returns to the router as a credit (not needed with infinite_ejection).
   void release_delivery(NodeId node, Color c, Cycles t);
+  // Sets how many wavelets of colour c the router may have handed to its CE and not yet had
+  // released (the CE's input queue); call before running. Ignored for colours with no ramp
+  // output at that router.
+  void set_delivery_capacity(NodeId node, Color c, int wavelets);
+  // Sets how many wavelets of colour c the CE may have sent into its ramp and not yet had
+  // forwarded (the CE's output queue); call before running. At most the ramp channel's slots.
+  void set_injection_capacity(NodeId node, Color c, int wavelets);
   // Firmware leaves teardown mode on colour c at cycle t; traffic resumes after the chip's
   // route_update_latency (table routing only).
   void exit_teardown(NodeId node, Color c, Cycles t);
@@ -125,6 +132,7 @@ class WaveletFabric {
     std::uint8_t count = 0;
     std::uint8_t route = 0;         // dest routing: output mask of the packet in progress
     std::uint8_t ramp_credits = 0;  // RAMP channels: free slots as seen by the client
+    std::uint8_t cap = 0;           // buffer slots of this channel
     std::uint32_t slot_base = 0;
   };
   struct OutChannel {

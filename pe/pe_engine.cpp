@@ -84,6 +84,12 @@ void PeContext::set_route(Color c, DirSet rx, DirSet tx) {
   pe_.issue(o);
 }
 
+void PeContext::scalar(int instructions) {
+  PeEngine::Op o = PeEngine::task_op({});
+  o.scalar_instructions = instructions;
+  pe_.issue(o);
+}
+
 void PeContext::activate(int task) { pe_.issue(PeEngine::task_op(OnDone::activate(task))); }
 void PeContext::unblock(int task) { pe_.issue(PeEngine::task_op(OnDone::unblock(task))); }
 void PeContext::block(int task) { pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task})); }
@@ -104,6 +110,28 @@ void PeSetup::bind_control(int task, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Control, p);
   pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
 }
+namespace {
+void bind_queue(std::map<std::uint8_t, int>& map, const std::vector<int>& depths, Coord at, const char* what, Color c, int q) {
+  const int count = static_cast<int>(depths.size());
+  if (q < 0 || q >= count) {
+    throw ConfigError(Location{"", 0, 0, "PE " + to_string(at)}, "", std::string(what) + " queue " + std::to_string(q) + " does not exist",
+                      "0.." + std::to_string(count - 1));
+  }
+  map[c.value()] = q;
+}
+int queue_depth(const std::map<std::uint8_t, int>& map, const std::vector<int>& depths, Color c) {
+  auto it = map.find(c.value());
+  const int q = it != map.end() ? it->second : c.value() % static_cast<int>(depths.size());
+  return depths[static_cast<std::size_t>(q)];
+}
+}  // namespace
+
+void PeSetup::bind_input_queue(Color c, int q) {
+  bind_queue(pe_.input_queue_of_, pe_.chip_.pe.input_queue_depths, pe_.at_, "input", c, q);
+}
+void PeSetup::bind_output_queue(Color c, int q) {
+  bind_queue(pe_.output_queue_of_, pe_.chip_.pe.output_queue_depths, pe_.at_, "output", c, q);
+}
 void PeSetup::activate(int task) { pe_.tasks_.activate(task); }
 void PeSetup::block(int task) { pe_.tasks_.block(task); }
 
@@ -120,6 +148,16 @@ void PeEngine::finish_setup(const std::string& program) {
 
 void PeEngine::issue(Op op) { main_.push_back(op); }
 
+int PeEngine::delivery_capacity(Color c) const {
+  return queue_depth(input_queue_of_, chip_.pe.input_queue_depths, c) +
+         static_cast<int>(chip_.noc.ramp_latency.count() + chip_.noc.credit_latency.count());
+}
+
+int PeEngine::injection_capacity(Color c) const {
+  return queue_depth(output_queue_of_, chip_.pe.output_queue_depths, c) +
+         static_cast<int>(chip_.noc.ramp_latency.count() + chip_.noc.credit_latency.count());
+}
+
 std::uint32_t PeEngine::wavelets_of(const View& v) const {
   return v.buffer.type == DType::F16 ? (v.length + 1) / 2 : v.length;
 }
@@ -135,7 +173,9 @@ void PeEngine::deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric) 
     }
     return;
   }
-  queues_[w.colour.value()].push_back(w);
+  auto& q = queues_[w.colour.value()];
+  q.push_back(w);
+  counters_.max_queued = std::max<std::uint64_t>(counters_.max_queued, q.size());
   ++counters_.wavelets_received;
   auto task = data_task_of_.find(w.colour.value());
   if (task != data_task_of_.end()) tasks_.data_arrived(task->second);
@@ -325,7 +365,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       }
       if (op.kind == Op::Kind::Vector) {
         const bool scalar_only = op.dst.length == 0;
-        const std::int64_t cost = scalar_only ? chip_.pe.scalar_op.count()
+        const std::int64_t cost = scalar_only ? chip_.pe.scalar_op.count() * op.scalar_instructions
                                               : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();
         if (t < op.start + cost) continue;
         if (!scalar_only) apply_vector(op);
@@ -400,7 +440,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     } else if (op.async) {
       // Waiting for a free microthread: a completion will call advance again.
     } else if (op.kind == Op::Kind::Vector) {
-      const std::int64_t cost = op.dst.length == 0 ? chip_.pe.scalar_op.count()
+      const std::int64_t cost = op.dst.length == 0 ? chip_.pe.scalar_op.count() * op.scalar_instructions
                                                    : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();
       want(op.start + cost);
     } else {
@@ -434,6 +474,11 @@ PeEngine* PeArray::at(Coord c) {
 void PeArray::attach(WaveletFabric& fabric) {
   fabric_ = &fabric;
   for (const auto& [node, pe] : pes_) {
+    for (int c = 0; c < chip_.noc.colours; ++c) {
+      const Color colour(static_cast<std::uint8_t>(c));
+      fabric.set_delivery_capacity(NodeId(node), colour, pe->delivery_capacity(colour));
+      fabric.set_injection_capacity(NodeId(node), colour, pe->injection_capacity(colour));
+    }
     wake_at_[node] = 0;
     fabric.wake_client(NodeId(node), 0, Cycles(0));
   }

@@ -69,6 +69,8 @@ class PeContext {
   void activate(int task);
   void block(int task);
   void unblock(int task);
+  // Scalar work: `instructions` scalar instructions on the main thread.
+  void scalar(int instructions);
   // Rewrites this PE's router route for colour c (one scalar instruction, in program order;
   // effective route_update_latency later).
   void set_route(Color c, DirSet rx, DirSet tx);
@@ -97,6 +99,10 @@ class PeSetup {
   void bind_control(int task, TaskBody body, TaskPriority p = TaskPriority::Low);
   void activate(int task);
   void block(int task);
+  // Binds colour c to input queue q (router -> CE) or output queue q (CE -> router); unbound
+  // colours use queue c mod count.
+  void bind_input_queue(Color c, int q);
+  void bind_output_queue(Color c, int q);
 
  private:
   PeEngine& pe_;
@@ -109,6 +115,7 @@ struct PeCounters {
   std::uint64_t tasks_run = 0;
   std::uint64_t wavelets_sent = 0;
   std::uint64_t wavelets_received = 0;
+  std::uint64_t max_queued = 0;  // most wavelets of one colour waiting for the CE at once
 };
 
 class PeEngine {
@@ -119,6 +126,14 @@ class PeEngine {
   const PeCounters& counters() const { return counters_; }
   // Lays the declared buffers out in SRAM; throws ConfigError when they do not fit.
   void finish_setup(const std::string& program);
+  // Wavelets of colour c the router may deliver before the CE consumes them: the input queue's
+  // depth plus the ramp pipeline (ramp_latency + credit_latency cycles of wavelets in flight,
+  // modelled as registers that need no credit - an assumption: without them a depth-2 queue
+  // would cap a stream at 2 wavelets per 3 cycles).
+  int delivery_capacity(Color c) const;
+  // Wavelets of colour c the CE may have sent and the router not yet taken: the output queue's
+  // depth plus the same ramp pipeline.
+  int injection_capacity(Color c) const;
 
   // Driven by PeArray.
   void deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric);
@@ -136,6 +151,7 @@ class PeEngine {
     float scalar = 0;
     Color colour;      // the fabric colour (input colour for RecvAddSend)
     Color out_colour;  // RecvAddSend only
+    std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // Send of a control wavelet: its word (with kControl set on the wire)
     bool is_control = false;
     bool async = false;
@@ -165,6 +181,8 @@ class PeEngine {
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
   std::map<std::uint8_t, int> data_task_of_;             // colour -> data task
   std::map<int, std::deque<std::uint32_t>> control_args_; // control task -> words that fired it
+  std::map<std::uint8_t, int> input_queue_of_;           // colour -> input queue (explicit bindings)
+  std::map<std::uint8_t, int> output_queue_of_;          // colour -> output queue (explicit bindings)
   std::deque<Op> main_;                                  // ops of the running task
   std::vector<Op> micro_;                                // asynchronous ops in flight
   bool running_ = false;

@@ -227,6 +227,81 @@ TEST(PeEngine, FirmwareRewritesItsRouteWithinTheDeclaredDirections) {
   }
 }
 
+TEST(PeEngine, InputQueueDepthBoundsWhatWaitsForABusyCe) {
+  for (auto [colour, queue, capacity] : {std::tuple{0, -1, 6 + 3}, std::tuple{0, 2, 4 + 3}, std::tuple{5, -1, 2 + 3}}) {
+    World w;  // WSE-2 input queues [6, 6, 4, 4, 2, 2, 2, 2]; ramp 2 + credit 1 in flight
+    const Color c(static_cast<std::uint8_t>(colour));
+    w.tables.install(route_p2p_xy({0, 0}, {1, 0}, c));
+    w.pes.place({0, 0}, "src", [c](PeSetup& s) {
+      s.buffer("x", DType::F32, 20);
+      s.bind_local(10, [c](PeContext& ctx) { ctx.send(c, ctx.view("x")); });
+      s.activate(10);
+    });
+    PeEngine& dst = w.pes.place({1, 0}, "busy", [c, q = queue](PeSetup& s) {
+      s.buffer("y", DType::F32, 20);
+      s.buffer("pad", DType::F16, 736);
+      if (q >= 0) s.bind_input_queue(c, q);
+      s.bind_local(10, [c](PeContext& ctx) {
+        ctx.vector(VectorOp::Fill, ctx.view("pad"), {}, {}, 0.0f);  // busy 3..203
+        ctx.recv(c, ctx.view("y"));
+      });
+      s.activate(10);
+    });
+    w.start();
+    w.run();
+    EXPECT_EQ(dst.counters().max_queued, static_cast<std::uint64_t>(capacity)) << colour << " " << queue;
+    EXPECT_EQ(dst.counters().wavelets_received, 20u);
+  }
+}
+
+TEST(PeEngine, OutputQueueDepthBoundsWhatASenderCanPushAhead) {
+  for (auto [out_queue, stall] : {std::pair{-1, 185}, std::pair{2, 0}}) {
+    World w;  // WSE-2 output queues [2, 2, 6, 6, 2, 2]
+    w.tables.install(route_p2p_xy({0, 0}, {1, 0}, Color(0)));
+    PeEngine& src = w.pes.place({0, 0}, "src", [q = out_queue](PeSetup& s) {
+      s.buffer("x", DType::F32, 20);
+      if (q >= 0) s.bind_output_queue(Color(0), q);
+      s.bind_local(10, [](PeContext& ctx) { ctx.send(Color(0), ctx.view("x")); });
+      s.activate(10);
+    });
+    w.pes.place({1, 0}, "busy", [](PeSetup& s) {
+      s.buffer("y", DType::F32, 20);
+      s.buffer("pad", DType::F16, 736);
+      s.bind_local(10, [](PeContext& ctx) {
+        ctx.vector(VectorOp::Fill, ctx.view("pad"), {}, {}, 0.0f);  // busy 3..203
+        ctx.recv(Color(0), ctx.view("y"));                           // first wavelet taken at 210
+      });
+      s.activate(10);
+    });
+    w.start();
+    w.run();
+    // In flight before the receiver starts: output queue (2 + 3 ramp pipeline) + the colour buffer
+    // at (1,0) (4) + input queue (6 + 3) = 18 wavelets, sent at 10..27. The 19th waits for the
+    // slot freed at 210 to travel back (211 router, 212 upstream router, 213 CE): sent at 213, the
+    // 20th at 214; the send ends at 215 after 212 cycles, 27 of them busy (7 dispatch + 20).
+    // With output queue 2 (depth 6), 22 fit and the sender never waits.
+    EXPECT_EQ(src.counters().stall_cycles, static_cast<std::uint64_t>(stall)) << out_queue;
+    EXPECT_EQ(src.counters().busy_cycles, 27u);
+  }
+}
+
+TEST(PeEngine, ScalarWorkCostsPerInstruction) {
+  World w;
+  std::int64_t next_at = -1;
+  w.pes.place({0, 0}, "scalar", [&](PeSetup& s) {
+    s.bind_local(10, [](PeContext& c) {
+      c.scalar(5);
+      c.activate(11);
+    });
+    s.bind_local(11, [&](PeContext& c) { next_at = c.now().count(); });
+    s.activate(10);
+    EXPECT_THROW(s.bind_input_queue(Color(1), 8), ConfigError);
+  });
+  w.start();
+  w.run();
+  EXPECT_EQ(next_at, 3 + 5 + 1 + 3);
+}
+
 TEST(PeEngine, TaskRunsOnlyAfterBothAsyncTransfersComplete) {
   World w;
   w.tables.install(route_p2p_xy({0, 1}, {2, 1}, Color(2)));
