@@ -1,6 +1,6 @@
 // Firmware programs: what a program needs from the layout (colour routes over its rectangle) and
 // what each PE of the rectangle runs (buffers, tasks). Programs are registered by name with their
-// parameter declarations; the registry is filled by explicit calls, never by static initialisers.
+// parameter declarations.
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hw/config/raw_config.h"
+#include "hw/core/registry.h"
 #include "noc/route_table.h"
 #include "pe/pe_engine.h"
 
@@ -43,16 +44,7 @@ struct ProgramKind {
   std::function<std::unique_ptr<Program>(const RawSection&)> create;
 };
 
-class ProgramRegistry {
- public:
-  void add(ProgramKind kind) { kinds_.push_back(std::move(kind)); }
-  const ProgramKind* find(const std::string& name) const;
-  std::vector<std::string> names() const;
-  const std::vector<ProgramKind>& kinds() const { return kinds_; }
-
- private:
-  std::vector<ProgramKind> kinds_;
-};
+using ProgramRegistry = Registry<ProgramKind>;
 
 // The programs bundled with wafersim.
 const ProgramRegistry& builtin_programs();

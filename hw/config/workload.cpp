@@ -2,20 +2,6 @@
 
 namespace wse {
 
-void WorkloadRegistry::add(WorkloadKind kind) { kinds_.push_back(std::move(kind)); }
-
-const WorkloadKind* WorkloadRegistry::find(const std::string& name) const {
-  for (const auto& k : kinds_)
-    if (k.name == name) return &k;
-  return nullptr;
-}
-
-std::vector<std::string> WorkloadRegistry::names() const {
-  std::vector<std::string> n;
-  for (const auto& k : kinds_) n.push_back(k.name);
-  return n;
-}
-
 std::unique_ptr<Workload> WorkloadRegistry::create(const Scenario& s) const {
   const WorkloadKind* kind = find(s.workload_kind);
   if (!kind) {

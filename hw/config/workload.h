@@ -1,6 +1,6 @@
-// Workload kinds: each layer that adds a kind (traffic, gemm, gemv, llm, ...) registers it here
-// with its parameter declarations and a factory. The registry is filled by explicit
-// register_*() calls from the application, never by static initialisers.
+// Workload kinds: each layer that adds a kind (traffic, program, gemm, gemv, llm, ...) registers
+// it with its parameter declarations and a factory, by explicit register_*() calls from the
+// application.
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hw/config/scenario.h"
+#include "hw/core/registry.h"
 
 namespace wse {
 
@@ -39,17 +40,10 @@ struct WorkloadKind {
   std::function<std::unique_ptr<Workload>(const Scenario&)> create;
 };
 
-class WorkloadRegistry {
+class WorkloadRegistry : public Registry<WorkloadKind> {
  public:
-  void add(WorkloadKind kind);
-  const WorkloadKind* find(const std::string& name) const;
-  std::vector<std::string> names() const;
-  const std::vector<WorkloadKind>& kinds() const { return kinds_; }
   // Finds the scenario's kind (error with valid kinds if unknown) and creates the workload.
   std::unique_ptr<Workload> create(const Scenario& s) const;
-
- private:
-  std::vector<WorkloadKind> kinds_;
 };
 
 // Resolves a workload's parameter struct: defaults, then the scenario's values.
