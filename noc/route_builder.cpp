@@ -15,7 +15,24 @@ Dir hop_dir(Coord a, Coord b) {
   throw std::invalid_argument("route builder: cells " + to_string(a) + " and " + to_string(b) + " are not adjacent");
 }
 
-RouteSpec spec(Coord at, Color c, DirSet rx, DirSet tx) {
+// Routes along an explicit path of adjacent cells, RAMP to RAMP.
+std::vector<RouteSpec> along(const std::vector<Coord>& path, Color c) {
+  std::vector<RouteSpec> out;
+  if (path.size() == 1) {
+    out.push_back(route_at(path[0], c, {Dir::Ramp}, {Dir::Ramp}));
+    return out;
+  }
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const DirSet rx = i == 0 ? DirSet{Dir::Ramp} : DirSet{opposite(hop_dir(path[i - 1], path[i]))};
+    const DirSet tx = i + 1 == path.size() ? DirSet{Dir::Ramp} : DirSet{hop_dir(path[i], path[i + 1])};
+    out.push_back(route_at(path[i], c, rx, tx));
+  }
+  return out;
+}
+
+}  // namespace
+
+RouteSpec route_at(Coord at, Color c, DirSet rx, DirSet tx) {
   RouteSpec s;
   s.at = at;
   s.colour = c;
@@ -23,23 +40,6 @@ RouteSpec spec(Coord at, Color c, DirSet rx, DirSet tx) {
   s.route.tx = tx;
   return s;
 }
-
-// Routes along an explicit path of adjacent cells, RAMP to RAMP.
-std::vector<RouteSpec> along(const std::vector<Coord>& path, Color c) {
-  std::vector<RouteSpec> out;
-  if (path.size() == 1) {
-    out.push_back(spec(path[0], c, {Dir::Ramp}, {Dir::Ramp}));
-    return out;
-  }
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const DirSet rx = i == 0 ? DirSet{Dir::Ramp} : DirSet{opposite(hop_dir(path[i - 1], path[i]))};
-    const DirSet tx = i + 1 == path.size() ? DirSet{Dir::Ramp} : DirSet{hop_dir(path[i], path[i + 1])};
-    out.push_back(spec(path[i], c, rx, tx));
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<Coord> row_cells(int y, int x0, int x1) {
   std::vector<Coord> v;
@@ -86,7 +86,7 @@ std::vector<RouteSpec> line_broadcast(const std::vector<Coord>& cells, std::size
       tx.add(Dir::Ramp);
       if (i > 0) tx.add(hop_dir(cells[i], cells[i - 1]));
     }
-    out.push_back(spec(cells[i], c, rx, tx));
+    out.push_back(route_at(cells[i], c, rx, tx));
   }
   return out;
 }
@@ -105,15 +105,15 @@ std::vector<RouteSpec> route_reduce_chain(const std::vector<Coord>& cells, Color
   for (std::size_t i = 0; i + 1 < cells.size(); ++i) {
     const Color c = i % 2 == 0 ? a : b;
     const Dir d = hop_dir(cells[i], cells[i + 1]);
-    out.push_back(spec(cells[i], c, {Dir::Ramp}, {d}));
-    out.push_back(spec(cells[i + 1], c, {opposite(d)}, {Dir::Ramp}));
+    out.push_back(route_at(cells[i], c, {Dir::Ramp}, {d}));
+    out.push_back(route_at(cells[i + 1], c, {opposite(d)}, {Dir::Ramp}));
   }
   return out;
 }
 
 std::vector<RouteSpec> route_pass_through(const std::vector<Coord>& cells, Dir in, Dir out_dir, Color c) {
   std::vector<RouteSpec> out;
-  for (const Coord& at : cells) out.push_back(spec(at, c, {in}, {out_dir}));
+  for (const Coord& at : cells) out.push_back(route_at(at, c, {in}, {out_dir}));
   return out;
 }
 

@@ -10,6 +10,9 @@
 
 namespace wse {
 
+// One router's route for a colour (the building block of the patterns below).
+RouteSpec route_at(Coord at, Color c, DirSet rx, DirSet tx);
+
 // Point-to-point, dimension order (x first, then y): RAMP at `from` to RAMP at `to`.
 std::vector<RouteSpec> route_p2p_xy(Coord from, Coord to, Color c);
 

@@ -181,14 +181,7 @@ TEST(FabricTiming, RowBroadcastForkReachesEveryPe) {
 TEST(FabricTiming, ControlWaveletAdvancesSwitchAfterPassing) {
   const ChipParams c = wse2_16();
   std::vector<RouteSpec> routes;
-  auto add = [&](Coord at, DirSet rx, DirSet tx) {
-    RouteSpec s;
-    s.at = at;
-    s.colour = Color(4);
-    s.route.rx = rx;
-    s.route.tx = tx;
-    routes.push_back(s);
-  };
+  auto add = [&](Coord at, DirSet rx, DirSet tx) { routes.push_back(route_at(at, Color(4), rx, tx)); };
   add({0, 0}, {Dir::Ramp}, {Dir::E});
   add({1, 0}, {Dir::W}, {Dir::E});
   routes.back().route.positions = {SwitchPosition{{}, DirSet{Dir::S}}};
@@ -255,14 +248,7 @@ TEST(FabricTiming, TeardownHoldsTrafficUntilFirmwareExitsIt) {
 // A ring of four routers on one colour, filled beyond its buffers: a routing deadlock.
 std::vector<RouteSpec> ring_2x2() {
   std::vector<RouteSpec> r;
-  auto add = [&](Coord at, Dir from, Dir to) {
-    RouteSpec s;
-    s.at = at;
-    s.colour = Color(0);
-    s.route.rx = DirSet{from, Dir::Ramp};
-    s.route.tx = DirSet{to};
-    r.push_back(s);
-  };
+  auto add = [&](Coord at, Dir from, Dir to) { r.push_back(route_at(at, Color(0), DirSet{from, Dir::Ramp}, DirSet{to})); };
   add({0, 0}, Dir::S, Dir::E);
   add({1, 0}, Dir::W, Dir::S);
   add({1, 1}, Dir::N, Dir::W);

@@ -126,11 +126,7 @@ TEST(PeEngine, AsyncOpsWaitForAFreeMicrothread) {
 TEST(PeEngine, FirmwareControlWaveletSwitchesARouteAndFiresAControlTask) {
   World w;
   auto add = [&](Coord at, DirSet rx, DirSet tx) {
-    RouteSpec s;
-    s.at = at;
-    s.colour = Color(4);
-    s.route.rx = rx;
-    s.route.tx = tx;
+    RouteSpec s = route_at(at, Color(4), rx, tx);
     if (at == Coord{1, 0}) s.route.positions = {SwitchPosition{{}, DirSet{Dir::S}}};
     w.tables.install(s);
   };
@@ -182,12 +178,7 @@ TEST(PeEngine, FirmwareRewritesItsRouteWithinTheDeclaredDirections) {
     auto routes = route_p2p_xy({0, 0}, {2, 0}, Color(3));
     if (declared) routes[1].route.rewrite_tx = DirSet{Dir::S};  // (1,0) may turn colour 3 south
     w.tables.install(routes);
-    RouteSpec south;
-    south.at = {1, 1};
-    south.colour = Color(3);
-    south.route.rx = DirSet{Dir::N};
-    south.route.tx = DirSet{Dir::Ramp};
-    if (declared) w.tables.install(south);
+    if (declared) w.tables.install(route_at({1, 1}, Color(3), DirSet{Dir::N}, DirSet{Dir::Ramp}));
     w.pes.place({0, 0}, "src", [](PeSetup& s) {
       s.buffer("x", DType::F32, 1);
       s.buffer("pad", DType::F16, 64);
