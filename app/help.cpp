@@ -31,13 +31,6 @@ void print_params(std::ostream& out, const std::string& prefix, const std::vecto
   }
 }
 
-template <class T>
-std::vector<ParamInfo> infos(const ParamTable<T>& t) {
-  std::vector<ParamInfo> v;
-  for (const auto& e : t.entries()) v.push_back(e.info);
-  return v;
-}
-
 }  // namespace
 
 void print_help_config(std::ostream& out) {
@@ -45,9 +38,9 @@ void print_help_config(std::ostream& out) {
          "Quantities need a unit (1.1GHz, 48KiB, 2cycles, 0.15pJ); keys are set in a scenario\n"
          "file or with --set KEY=VALUE.\n\n";
   out << "chip.  (scenario 'chip:' section, chip files and presets)\n";
-  print_params(out, "chip.", infos(chip_param_table()));
+  print_params(out, "chip.", param_infos(chip_param_table()));
   out << "\nrun.  (scenario 'run:' section)\n";
-  print_params(out, "run.", infos(run_param_table()));
+  print_params(out, "run.", param_infos(run_param_table()));
   for (const auto& k : workload_registry().kinds()) {
     out << "\nworkload.  (kind: " << k.name << ") " << k.description << "\n";
     print_params(out, "workload.", k.params);

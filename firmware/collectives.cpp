@@ -114,17 +114,13 @@ class ColumnReduce : public Program {
 
 template <class P>
 std::unique_ptr<Program> make(const RawSection& raw) {
-  CollectiveParams p;
-  collective_table().apply_defaults(p, "workload.");
-  assign_section(collective_table(), raw, "workload.", p);
-  return std::make_unique<P>(p);
+  return std::make_unique<P>(resolve_section(collective_table(), raw, "workload."));
 }
 
 }  // namespace
 
 void register_collective_programs(ProgramRegistry& registry) {
-  std::vector<ParamInfo> params;
-  for (const auto& e : collective_table().entries()) params.push_back(e.info);
+  const std::vector<ParamInfo> params = param_infos(collective_table());
   registry.add({"row_broadcast", "the west column broadcasts its f16 vector along each row (fork routes, 1 colour)", params,
                 make<RowBroadcast>});
   registry.add({"column_reduce", "each column sums its f16 vectors into the bottom PE by a streaming reduce chain (2 colours)",

@@ -103,47 +103,36 @@ class TrafficWorkload : public Workload {
   TrafficParams p_;
 };
 
-const RawValue* raw_of(const Scenario& s, const std::string& key) { return s.workload.find(key); }
-
-Location loc_of(const Scenario& s, const std::string& key) {
-  const RawValue* r = raw_of(s, key);
-  return r ? r->loc : s.workload_kind_loc;
-}
-
 std::unique_ptr<Workload> create(const Scenario& s) {
   TrafficParams p = resolve_workload_params(traffic_table(), s);
-  if (s.run.fidelity != Fidelity::Wavelet) {
-    const RawValue* raw = s.run_settings.find("fidelity");
-    throw ConfigError(raw ? raw->loc : s.workload_kind_loc, "run.fidelity", "the traffic workload runs on the wavelet fabric only",
-                      "wavelet", "The stream fidelity arrives with the kernels");
-  }
+  require_wavelet_fidelity(s, "the traffic workload runs");
   const ChipParams& chip = s.chip.params;
   if (chip.num_nodes() < 2) {
-    throw ConfigError(loc_of(s, "pattern"), "chip.mesh", "traffic needs at least 2 PEs", "", "Use a larger mesh");
+    throw ConfigError(workload_location(s, "pattern"), "chip.mesh", "traffic needs at least 2 PEs", "", "Use a larger mesh");
   }
   if (p.pattern == TrafficPattern::Transpose && chip.mesh.width != chip.mesh.height) {
-    throw ConfigError(loc_of(s, "pattern"), "workload.pattern", "transpose needs a square mesh, not " +
+    throw ConfigError(workload_location(s, "pattern"), "workload.pattern", "transpose needs a square mesh, not " +
                       std::to_string(chip.mesh.width) + "x" + std::to_string(chip.mesh.height),
                       "uniform, bitcomp, hotspot, neighbor");
   }
   if (p.colours > chip.noc.colours) {
-    throw ConfigError(loc_of(s, "colours"), "workload.colours",
+    throw ConfigError(workload_location(s, "colours"), "workload.colours",
                       std::to_string(p.colours) + " colours exceed the chip's " + std::to_string(chip.noc.colours),
                       "1.." + std::to_string(chip.noc.colours));
   }
   if (p.hotspots.size() % 2 != 0) {
-    throw ConfigError(loc_of(s, "hotspots"), "workload.hotspots", "needs x, y pairs (an even count of numbers)");
+    throw ConfigError(workload_location(s, "hotspots"), "workload.hotspots", "needs x, y pairs (an even count of numbers)");
   }
   for (std::size_t i = 0; i + 1 < p.hotspots.size(); i += 2) {
     if (!chip.contains({p.hotspots[i], p.hotspots[i + 1]})) {
-      throw ConfigError(loc_of(s, "hotspots"), "workload.hotspots",
+      throw ConfigError(workload_location(s, "hotspots"), "workload.hotspots",
                         "hotspot " + to_string(Coord{p.hotspots[i], p.hotspots[i + 1]}) + " is outside the mesh",
                         "x in 0.." + std::to_string(chip.mesh.width - 1) + ", y in 0.." + std::to_string(chip.mesh.height - 1));
     }
   }
   if (p.hotspots.empty()) p.hotspots = {chip.mesh.width / 2, chip.mesh.height / 2};
   if ((p.warmup + p.measure) >= s.run.max_cycles) {
-    throw ConfigError(loc_of(s, "measure"), "workload.measure", "warm-up plus measurement reach run.max_cycles (" +
+    throw ConfigError(workload_location(s, "measure"), "workload.measure", "warm-up plus measurement reach run.max_cycles (" +
                       std::to_string(s.run.max_cycles.count()) + " cycles)", "", "Raise run.max_cycles");
   }
   return std::make_unique<TrafficWorkload>(s, std::move(p));

@@ -347,11 +347,11 @@ void WaveletFabric::sort_by_node(std::vector<Event>& events) {
   // state in memory order instead of at random, and each router can arbitrate right after its
   // own events while its state is still in cache. Stable, so the order stays a pure function of
   // the schedule calls (deterministic).
-  block_count_.assign(routers_.size() + 1, 0);
-  for (const Event& e : events) ++block_count_[e.node + 1];
-  for (std::size_t b = 1; b <= routers_.size(); ++b) block_count_[b] += block_count_[b - 1];
+  node_start_.assign(routers_.size() + 1, 0);
+  for (const Event& e : events) ++node_start_[e.node + 1];
+  for (std::size_t b = 1; b <= routers_.size(); ++b) node_start_[b] += node_start_[b - 1];
   sort_scratch_.resize(events.size());
-  for (const Event& e : events) sort_scratch_[block_count_[e.node]++] = e;
+  for (const Event& e : events) sort_scratch_[node_start_[e.node]++] = e;
   events.swap(sort_scratch_);
 }
 

@@ -205,7 +205,7 @@ class WaveletFabric {
   Calendar<Event> calendar_;
   std::vector<std::uint32_t> wake_list_;
   std::vector<Event> sort_scratch_;
-  std::vector<std::uint32_t> block_count_;
+  std::vector<std::uint32_t> node_start_;
   std::uint64_t in_flight_ = 0;
   std::int64_t last_progress_ = 0;
   FabricCounters counters_;

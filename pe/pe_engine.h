@@ -152,7 +152,7 @@ class PeEngine {
     Color colour;      // the fabric colour (input colour for RecvAddSend)
     Color out_colour;  // RecvAddSend only
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
-    std::uint32_t control = 0;  // Send of a control wavelet: its word (with kControl set on the wire)
+    std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
     bool is_control = false;
     bool async = false;
     OnDone done;

@@ -24,11 +24,6 @@ const ParamTable<PlacementParams>& placement_table() {
   return t;
 }
 
-Location loc_of(const Scenario& s, const std::string& key) {
-  const RawValue* r = s.workload.find(key);
-  return r ? r->loc : s.workload_kind_loc;
-}
-
 class ProgramWorkload : public Workload {
  public:
   ProgramWorkload(const Scenario& s, PlacementParams p, std::unique_ptr<Program> program, Rect rect)
@@ -37,7 +32,7 @@ class ProgramWorkload : public Workload {
     program_->layout(rect_, tables_);
     const auto problems = tables_.validate();  // before simulation, with router coordinates
     if (!problems.empty()) {
-      throw ConfigError(loc_of(s, "program"), "workload.program", "program '" + p_.program + "' on this rectangle: " + problems.front() +
+      throw ConfigError(workload_location(s, "program"), "workload.program", "program '" + p_.program + "' on this rectangle: " + problems.front() +
                         (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""));
     }
     for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
@@ -110,27 +105,21 @@ std::unique_ptr<Workload> create(const Scenario& s) {
   // The placement keys belong to this workload; the others to the chosen program.
   RawSection mine, theirs;
   for (const auto& e : s.workload.entries()) (placement_table().find(e.key) ? mine : theirs).set(e.key, e.value);
-  PlacementParams p;
-  placement_table().apply_defaults(p, "workload.");
-  assign_section(placement_table(), mine, "workload.", p);
+  PlacementParams p = resolve_section(placement_table(), mine, "workload.");
   const ProgramKind* kind = builtin_programs().find(p.program);
   if (!kind) {
     const std::string near = closest_match(p.program, builtin_programs().names());
-    throw ConfigError(loc_of(s, "program"), "workload.program", "unknown program '" + p.program + "'",
+    throw ConfigError(workload_location(s, "program"), "workload.program", "unknown program '" + p.program + "'",
                       join(builtin_programs().names()), near.empty() ? "" : "Did you mean '" + near + "'?");
   }
-  if (s.run.fidelity != Fidelity::Wavelet) {
-    const RawValue* raw = s.run_settings.find("fidelity");
-    throw ConfigError(raw ? raw->loc : s.workload_kind_loc, "run.fidelity", "programs run on the wavelet fabric only", "wavelet",
-                      "The stream fidelity arrives with the kernels");
-  }
+  require_wavelet_fidelity(s, "programs run");
   const ChipParams& chip = s.chip.params;
   Rect rect{0, 0, chip.mesh.width, chip.mesh.height};
   if (!p.rect.empty()) {
-    if (p.rect.size() != 4) throw ConfigError(loc_of(s, "rect"), "workload.rect", "needs 4 numbers: x, y, width, height");
+    if (p.rect.size() != 4) throw ConfigError(workload_location(s, "rect"), "workload.rect", "needs 4 numbers: x, y, width, height");
     rect = Rect{p.rect[0], p.rect[1], p.rect[2], p.rect[3]};
     if (rect.width < 1 || rect.height < 1 || rect.x + rect.width > chip.mesh.width || rect.y + rect.height > chip.mesh.height) {
-      throw ConfigError(loc_of(s, "rect"), "workload.rect",
+      throw ConfigError(workload_location(s, "rect"), "workload.rect",
                         "rectangle " + std::to_string(rect.width) + "x" + std::to_string(rect.height) + " at " +
                             to_string(Coord{rect.x, rect.y}) + " does not fit the " + std::to_string(chip.mesh.width) + "x" +
                             std::to_string(chip.mesh.height) + " mesh");
@@ -142,9 +131,8 @@ std::unique_ptr<Workload> create(const Scenario& s) {
 }  // namespace
 
 void register_program_workload(WorkloadRegistry& registry) {
-  std::vector<ParamInfo> params;
-  for (const auto& e : placement_table().entries()) params.push_back(e.info);
-  registry.add(WorkloadKind{"program", "a registered firmware program on a rectangle of PEs (see Firmware programs)", params, create});
+  registry.add(WorkloadKind{"program", "a registered firmware program on a rectangle of PEs (see Firmware programs)",
+                            param_infos(placement_table()), create});
 }
 
 }  // namespace wse

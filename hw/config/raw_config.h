@@ -53,6 +53,15 @@ template <class T>
 void assign_section(const ParamTable<T>& table, const RawSection& raw, const std::string& shown_prefix,
                     T& target);
 
+// A parameter struct from its declarations: defaults, then the raw values over them.
+template <class T>
+T resolve_section(const ParamTable<T>& table, const RawSection& raw, const std::string& shown_prefix) {
+  T t{};
+  table.apply_defaults(t, shown_prefix);
+  assign_section(table, raw, shown_prefix, t);
+  return t;
+}
+
 [[noreturn]] void throw_unknown_key(const std::string& key, const Location& loc,
                                     const std::vector<std::string>& known, const std::string& shown_prefix);
 

@@ -204,15 +204,13 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
   }
   s.chip = resolve_chip(doc, root["chip"], chip_sets);
 
-  const auto& run_table = run_param_table();
-  run_table.apply_defaults(s.run, "run.");
   RawSection run_raw;
   if (root["run"]) {
     if (!root["run"].IsMap()) throw ConfigError(location_of(doc, root["run"]), "run", "expected a mapping of run settings");
     flatten_yaml(doc, root["run"], "run.", run_raw);
   }
   run_raw.merge(run_sets);
-  assign_section(run_table, run_raw, "run.", s.run);
+  s.run = resolve_section(run_param_table(), run_raw, "run.");
   s.run_settings = run_raw;
   const auto& vcd = s.run.vcd_routers;
   if (!vcd.empty()) {

@@ -49,17 +49,13 @@ class WorkloadRegistry : public Registry<WorkloadKind> {
 // Resolves a workload's parameter struct: defaults, then the scenario's values.
 template <class T>
 T resolve_workload_params(const ParamTable<T>& table, const Scenario& s) {
-  T p{};
-  table.apply_defaults(p, "workload.");
-  assign_section(table, s.workload, "workload.", p);
-  return p;
+  return resolve_section(table, s.workload, "workload.");
 }
 
-template <class T>
-std::vector<ParamInfo> param_infos(const ParamTable<T>& table) {
-  std::vector<ParamInfo> out;
-  for (const auto& e : table.entries()) out.push_back(e.info);
-  return out;
-}
+// Where a workload key was written (for errors), or the `kind` line when it was not.
+Location workload_location(const Scenario& s, const std::string& key);
+// Throws ConfigError at run.fidelity unless the scenario asks for the wavelet fabric.
+void require_wavelet_fidelity(const Scenario& s, const std::string& what);
+
 
 }  // namespace wse

@@ -5,8 +5,6 @@
 namespace wse {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 ParamTable<ChipParams> build() {
   using U = UnitKind;
   ParamTable<ChipParams> t;
@@ -105,7 +103,6 @@ ParamTable<ChipParams> build() {
          [](ChipParams& c) -> auto& { return c.energy.wire_hop; });
   t.real("energy.static_power", U::Power, "10mW", 0, 10, "static (leakage + clock) power per PE",
          [](ChipParams& c) -> auto& { return c.energy.static_power; });
-  (void)kInf;
   return t;
 }
 

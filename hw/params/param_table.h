@@ -176,4 +176,12 @@ class ParamTable {
   std::vector<Entry> entries_;
 };
 
+// The declarations of a table (for --help-config and registries).
+template <class T>
+std::vector<ParamInfo> param_infos(const ParamTable<T>& table) {
+  std::vector<ParamInfo> out;
+  for (const auto& e : table.entries()) out.push_back(e.info);
+  return out;
+}
+
 }  // namespace wse

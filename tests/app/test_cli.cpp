@@ -46,6 +46,23 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+struct BadInput {
+  std::string yaml, expect;
+};
+
+// Each case exits 2 with one message containing `expect`, and writes nothing to `out`.
+void expect_rejected(const std::string& command, const std::string& dir, const std::vector<BadInput>& cases) {
+  const std::string out = dir + "/out";
+  for (const auto& c : cases) {
+    const std::string file = write(dir, "s.yaml", c.yaml);
+    const Result r = command == "run" ? cli({"run", file, "--out", out}) : cli({command, file});
+    EXPECT_EQ(r.code, 2) << c.yaml;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one message: " << r.err;
+    EXPECT_FALSE(fs::exists(out)) << "output written for bad input: " << c.yaml;
+  }
+}
+
 const char* kSmall =
     "name: small\nchip: test4x4\nworkload: {kind: traffic, injection_rate: 0.05, warmup: 100cycles, measure: 300cycles}\n";
 
@@ -59,9 +76,7 @@ TEST(Cli, CheckAcceptsAValidScenario) {
 TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
   const std::string dir = temp_dir("bad");
   const std::string out = dir + "/out";
-  struct Case {
-    std::string yaml, expect;
-  } cases[] = {
+  expect_rejected("run", dir, {
       {"chip: test4x4\nworkload: {kind: trafic}\n", "s.yaml:2:18: error: workload.kind: unknown workload kind 'trafic'; valid: traffic, program. Did you mean 'traffic'?"},
       {"chip: test4x4\nworkload: {kind: traffic, patern: uniform}\n", "s.yaml:2:35: error: workload.patern: unknown key"},
       {"chip: test4x4\nworkload: {kind: traffic, pattern: zigzag}\n", "workload.pattern: 'zigzag' is not a valid choice; valid: uniform, transpose, bitcomp, hotspot, neighbor"},
@@ -71,15 +86,7 @@ TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
       {"chip: test4x4\nworkload: {kind: traffic, hotspots: [9, 1]}\n", "hotspot (9,1) is outside the mesh"},
       {"chip: test4x4\nworkload: {kind: traffic}\nrun: {fidelity: stream}\n", "s.yaml:3:17: error: run.fidelity: the traffic workload runs on the wavelet fabric only; valid: wavelet"},
       {"chip: test4x4\nworkload: {kind: traffic}\nrun: {outputs: {vcd_routers: [1, 9]}}\n", "run.outputs.vcd_routers: router (1,9) is outside the 4x4 mesh"},
-  };
-  for (const auto& c : cases) {
-    const std::string file = write(dir, "s.yaml", c.yaml);
-    const Result r = cli({"run", file, "--out", out});
-    EXPECT_EQ(r.code, 2) << c.yaml;
-    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one message: " << r.err;
-    EXPECT_FALSE(fs::exists(out)) << "output written for bad input: " << c.yaml;
-  }
+  });
   const Result missing = cli({"run", dir + "/none.yaml", "--out", out});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("none.yaml: error: cannot open file"), std::string::npos) << missing.err;
@@ -162,23 +169,14 @@ TEST(Cli, ProgramWorkloadRunsAndChecksItsResult) {
 
 TEST(Cli, ProgramWorkloadInputErrors) {
   const std::string dir = temp_dir("progbad");
-  const std::string out = dir + "/out";
-  struct Case {
-    std::string yaml, expect;
-  } cases[] = {
+  expect_rejected("check", dir, {
       {"chip: test8x8\nworkload: {kind: program, program: row_brodcast}\n", "unknown program 'row_brodcast'; valid: row_broadcast, column_reduce. Did you mean 'row_broadcast'?"},
       {"chip: test8x8\nworkload: {kind: program, rect: [4, 4, 5, 2]}\n", "workload.rect: rectangle 5x2 at (4,4) does not fit the 8x8 mesh"},
       {"chip: test8x8\nworkload: {kind: program, elemnts: 4}\n", "workload.elemnts: unknown key"},
       {"chip: test8x8\nworkload: {kind: program, elements: 2000000}\n", "value 2000000 is out of range"},
       {"chip: test8x8\nworkload: {kind: program, elements: 30000, program: column_reduce}\n",
        "program 'column_reduce': error: PE (0,0) needs 64176 B of SRAM (4176 B reserved + v 30000 x f16 = 60000 B) but has 49152 B"},
-  };
-  for (const auto& c : cases) {
-    const Result r = cli({"check", write(dir, "s.yaml", c.yaml)});
-    EXPECT_EQ(r.code, 2) << c.yaml;
-    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
-  }
-  EXPECT_FALSE(fs::exists(out));
+  });
 }
 
 TEST(Cli, SameScenarioAndSeedGiveByteIdenticalOutputs) {

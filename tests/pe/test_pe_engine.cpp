@@ -26,21 +26,27 @@ struct World {
   }
 };
 
-TEST(PeEngine, PingPongExactCycles) {
-  World w;
+// Routes (0,0) -> (3,0) on colour 0 and back on colour 1, and places the pinging PE at (0,0):
+// it sends x, then receives y asynchronously; the completion runs task 11, which records when.
+PeEngine& place_ping(World& w, std::int64_t& back_at) {
   w.tables.install(route_p2p_xy({0, 0}, {3, 0}, Color(0)));
   w.tables.install(route_p2p_xy({3, 0}, {0, 0}, Color(1)));
-  std::int64_t back_at = -1;
-  PeEngine& a = w.pes.place({0, 0}, "ping", [&](PeSetup& s) {
+  return w.pes.place({0, 0}, "ping", [&](PeSetup& s) {
     s.buffer("x", DType::F32, 1);
     s.buffer("y", DType::F32, 1);
     s.bind_local(10, [](PeContext& c) {
       c.send(Color(0), c.view("x"));
       c.recv(Color(1), c.view("y"), true, OnDone::activate(11));
     });
-    s.bind_local(11, [&](PeContext& c) { back_at = c.now().count(); });
+    s.bind_local(11, [&back_at](PeContext& c) { back_at = c.now().count(); });
     s.activate(10);
   });
+}
+
+TEST(PeEngine, PingPongExactCycles) {
+  World w;
+  std::int64_t back_at = -1;
+  PeEngine& a = place_ping(w, back_at);
   w.pes.place({3, 0}, "pong", [&](PeSetup& s) {
     s.buffer("buf", DType::F32, 1);
     s.bind_local(10, [](PeContext& c) { c.recv(Color(0), c.view("buf"), true, OnDone::activate(11)); });
@@ -62,18 +68,8 @@ TEST(PeEngine, PingPongExactCycles) {
 
 TEST(PeEngine, SynchronousReceiveStallsTheMainThread) {
   World w;
-  w.tables.install(route_p2p_xy({0, 0}, {3, 0}, Color(0)));
-  w.tables.install(route_p2p_xy({3, 0}, {0, 0}, Color(1)));
   std::int64_t back_at = -1;
-  w.pes.place({0, 0}, "ping", [&](PeSetup& s) {
-    s.buffer("x", DType::F32, 1);
-    s.bind_local(10, [](PeContext& c) {
-      c.send(Color(0), c.view("x"));
-      c.recv(Color(1), c.view("x"), true, OnDone::activate(11));
-    });
-    s.bind_local(11, [&](PeContext& c) { back_at = c.now().count(); });
-    s.activate(10);
-  });
+  place_ping(w, back_at);
   PeEngine& b = w.pes.place({3, 0}, "echo", [](PeSetup& s) {
     s.buffer("buf", DType::F32, 1);
     s.bind_local(10, [](PeContext& c) {
