@@ -6,8 +6,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include <boost/program_options.hpp>
 #include <sys/resource.h>
+#include <boost/program_options.hpp>
 
 #include "app/help.h"
 #include "app/registry.h"
@@ -30,10 +30,14 @@ struct CommandArgs {
   std::string out_dir;
 };
 
-CommandArgs parse_command(const std::string& cmd, const std::vector<std::string>& args, bool allow_out) {
+CommandArgs parse_command(const std::string& cmd, const std::vector<std::string>& args,
+                          bool allow_out) {
   po::options_description opts(cmd + " options");
-  opts.add_options()("set", po::value<std::vector<std::string>>()->composing(), "override KEY=VALUE (repeatable)");
-  if (allow_out) opts.add_options()("out", po::value<std::string>(), "output directory (default out/<scenario name>)");
+  opts.add_options()("set", po::value<std::vector<std::string>>()->composing(),
+                     "override KEY=VALUE (repeatable)");
+  if (allow_out)
+    opts.add_options()("out", po::value<std::string>(),
+                       "output directory (default out/<scenario name>)");
   opts.add_options()("scenario", po::value<std::string>(), "scenario YAML file");
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -91,7 +95,8 @@ int cmd_check(const CommandArgs& a, std::ostream& out) {
   const Scenario s = load(a);
   auto w = workload_registry().create(s);
   out << s.file << ": ok (scenario '" << s.name << "', chip " << s.chip.params.name << " "
-      << s.chip.params.mesh.width << "x" << s.chip.params.mesh.height << ", workload " << s.workload_kind << ")\n";
+      << s.chip.params.mesh.width << "x" << s.chip.params.mesh.height << ", workload "
+      << s.workload_kind << ")\n";
   return kExitOk;
 }
 
@@ -133,7 +138,8 @@ int cmd_run(const CommandArgs& a, std::ostream& out, std::ostream& err) {
   for (const auto& [name, content] : result.files) write_file_atomic(dir + "/" + name, content);
 
   out << "wafersim " << WSE_VERSION << ": " << s.name << " (" << s.workload_kind << " on "
-      << s.chip.params.name << " " << s.chip.params.mesh.width << "x" << s.chip.params.mesh.height << ")\n";
+      << s.chip.params.name << " " << s.chip.params.mesh.width << "x" << s.chip.params.mesh.height
+      << ")\n";
   print_metrics(out, metrics);
   out << "outputs in " << dir << "/\n";
   return kExitOk;
@@ -169,8 +175,9 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (cmd == "check") return cmd_check(parse_command(cmd, rest, false), out);
     if (cmd == "run") return cmd_run(parse_command(cmd, rest, true), out, err);
     const std::string near = closest_match(cmd, {"run", "check", "list", "--help-config"});
-    err << "wafersim: unknown command '" << cmd << "'" << (near.empty() ? "" : "; did you mean '" + near + "'?")
-        << "\n" << kUsage;
+    err << "wafersim: unknown command '" << cmd << "'"
+        << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\n"
+        << kUsage;
     return kExitBadInput;
   } catch (const ConfigError& e) {
     err << e.what() << "\n";

@@ -3,11 +3,11 @@
 #include <iomanip>
 
 #include "app/registry.h"
+#include "firmware/program.h"
 #include "hw/config/presets.h"
 #include "hw/config/raw_config.h"
 #include "hw/params/chip_params.h"
 #include "hw/params/run_params.h"
-#include "firmware/program.h"
 #include "llm/model_spec.h"
 
 namespace wse::app {
@@ -19,7 +19,8 @@ std::string type_text(const ParamInfo& p) {
   return t;
 }
 
-void print_params(std::ostream& out, const std::string& prefix, const std::vector<ParamInfo>& params) {
+void print_params(std::ostream& out, const std::string& prefix,
+                  const std::vector<ParamInfo>& params) {
   for (const auto& p : params) {
     out << "  " << prefix << p.key << "\n";
     out << "      type: " << type_text(p);
@@ -68,13 +69,16 @@ void print_list(std::ostream& out) {
     out << "  " << std::left << std::setw(12) << k.name << k.description << "\n";
   }
   out << "\nFirmware programs (workload kind: program):\n";
-  for (const auto& p : builtin_programs().kinds()) out << "  " << std::left << std::setw(14) << p.name << p.description << "\n";
+  for (const auto& p : builtin_programs().kinds())
+    out << "  " << std::left << std::setw(14) << p.name << p.description << "\n";
   out << "\nBundled models (Hugging Face config.json):\n";
   for (const auto& name : bundled_model_names()) {
     const ModelSpec m = bundled_model(name);
-    out << "  " << std::left << std::setw(14) << name << m.architecture << ", " << m.layers << " layers, hidden "
-        << m.hidden << ", " << m.heads << " heads / " << m.kv_heads << " KV, FFN " << m.ffn << ", vocab " << m.vocab
-        << ", " << std::fixed << std::setprecision(2) << static_cast<double>(m.total_params()) / 1e9 << std::defaultfloat << "B params\n";
+    out << "  " << std::left << std::setw(14) << name << m.architecture << ", " << m.layers
+        << " layers, hidden " << m.hidden << ", " << m.heads << " heads / " << m.kv_heads
+        << " KV, FFN " << m.ffn << ", vocab " << m.vocab << ", " << std::fixed
+        << std::setprecision(2) << static_cast<double>(m.total_params()) / 1e9 << std::defaultfloat
+        << "B params\n";
   }
 }
 

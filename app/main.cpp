@@ -7,7 +7,9 @@
 
 #include "app/cli.h"
 
-int sc_main(int argc, char* argv[]) { return wse::app::run_cli(argc, argv, std::cout, std::cerr); }
+int sc_main(int argc, char* argv[]) {
+  return wse::app::run_cli(argc, argv, std::cout, std::cerr);
+}
 
 int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);

@@ -34,26 +34,34 @@ void BM_UniformTraffic(benchmark::State& state) {
     client.attach(fabric);
     while (!fabric.idle() && fabric.next_time().count() < span) fabric.step();
     hops += fabric.counters().wavelet_hops;
-    state.counters["evaluations_per_hop"] = static_cast<double>(fabric.counters().router_evaluations) / static_cast<double>(fabric.counters().wavelet_hops);
+    state.counters["evaluations_per_hop"] =
+        static_cast<double>(fabric.counters().router_evaluations) /
+        static_cast<double>(fabric.counters().wavelet_hops);
     state.counters["busy_cycle_events"] = static_cast<double>(fabric.counters().busy_cycles);
     bytes = fabric.router_bytes();
   }
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   const double routers = static_cast<double>(n) * n;
-  state.counters["wavelet_hops_per_s"] = benchmark::Counter(static_cast<double>(hops), benchmark::Counter::kIsRate);
-  state.counters["router_cycles_per_s"] =
-      benchmark::Counter(routers * static_cast<double>(span) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["wavelet_hops_per_s"] =
+      benchmark::Counter(static_cast<double>(hops), benchmark::Counter::kIsRate);
+  state.counters["router_cycles_per_s"] = benchmark::Counter(
+      routers * static_cast<double>(span) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
   state.counters["fabric_bytes_per_router"] = static_cast<double>(bytes) / routers;
   state.counters["peak_rss_mib"] = static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
 // args: mesh side, injection rate in packets/node/cycle x 1000, simulated cycles
 BENCHMARK(BM_UniformTraffic)
-    ->Args({16, 10, 20000})->Args({16, 50, 20000})
-    ->Args({64, 10, 4000})->Args({64, 50, 4000})
-    ->Args({256, 10, 1000})->Args({256, 50, 1000})
-    ->Unit(benchmark::kMillisecond)->Iterations(1);
+    ->Args({16, 10, 20000})
+    ->Args({16, 50, 20000})
+    ->Args({64, 10, 4000})
+    ->Args({64, 50, 4000})
+    ->Args({256, 10, 1000})
+    ->Args({256, 50, 1000})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace wse

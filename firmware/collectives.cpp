@@ -12,15 +12,18 @@ struct CollectiveParams {
 const ParamTable<CollectiveParams>& collective_table() {
   static const ParamTable<CollectiveParams> t = [] {
     ParamTable<CollectiveParams> t;
-    t.integer("elements", UnitKind::None, "64", 1, 1 << 20, "f16 elements in each PE's vector",
-              [](CollectiveParams& p) -> auto& { return p.elements; });
+    t.integer(
+        "elements", UnitKind::None, "64", 1, 1 << 20, "f16 elements in each PE's vector",
+        [](CollectiveParams & p) -> auto& { return p.elements; });
     return t;
   }();
   return t;
 }
 
 // Input value of element i at PE (x, y): small integers, exact in fp16 and in their sums.
-float input(int x, int y, int i) { return static_cast<float>((x + 1) + (y % 4) + (i % 8)); }
+float input(int x, int y, int i) {
+  return static_cast<float>((x + 1) + (y % 4) + (i % 8));
+}
 
 constexpr int kStart = 10, kDone = 11;
 
@@ -29,7 +32,8 @@ class RowBroadcast : public Program {
   explicit RowBroadcast(CollectiveParams p) : p_(p) {}
   nlohmann::ordered_json config_json() const override { return collective_table().to_json(p_); }
   void layout(const Rect& r, RouteTables& routes) const override {
-    for (int y = r.y; y < r.y + r.height; ++y) routes.install(route_row_broadcast(y, r.x, r.x + r.width - 1, r.x, Color(0)));
+    for (int y = r.y; y < r.y + r.height; ++y)
+      routes.install(route_row_broadcast(y, r.x, r.x + r.width - 1, r.x, Color(0)));
   }
   void setup(PeSetup& s, Coord at, const Rect& r) const override {
     s.buffer("v", DType::F16, p_.elements);
@@ -44,7 +48,8 @@ class RowBroadcast : public Program {
     for (int y = r.y; y < r.y + r.height; ++y) {
       PeEngine& pe = *pes.at({r.x, y});
       const Buffer& b = PeContext(pe).buffer("v");
-      for (int i = 0; i < p_.elements; ++i) pe.sram().write(b, static_cast<std::uint32_t>(i), input(r.x, y, i));
+      for (int i = 0; i < p_.elements; ++i)
+        pe.sram().write(b, static_cast<std::uint32_t>(i), input(r.x, y, i));
     }
   }
   std::string check(PeArray& pes, const Rect& r) const override {
@@ -53,8 +58,11 @@ class RowBroadcast : public Program {
         PeEngine& pe = *pes.at({x, y});
         const Buffer& b = PeContext(pe).buffer("v");
         for (int i = 0; i < p_.elements; ++i) {
-          const float got = pe.sram().read(b, static_cast<std::uint32_t>(i)), want = input(r.x, y, i);
-          if (got != want) return "PE " + to_string({x, y}) + " element " + std::to_string(i) + ": " + std::to_string(got) + " != " + std::to_string(want);
+          const float got = pe.sram().read(b, static_cast<std::uint32_t>(i)),
+                      want = input(r.x, y, i);
+          if (got != want)
+            return "PE " + to_string({x, y}) + " element " + std::to_string(i) + ": " +
+                   std::to_string(got) + " != " + std::to_string(want);
         }
       }
     return "";
@@ -69,18 +77,24 @@ class ColumnReduce : public Program {
   explicit ColumnReduce(CollectiveParams p) : p_(p) {}
   nlohmann::ordered_json config_json() const override { return collective_table().to_json(p_); }
   void layout(const Rect& r, RouteTables& routes) const override {
-    for (int x = r.x; x < r.x + r.width; ++x) routes.install(route_reduce_chain(column_cells(x, r.y, r.y + r.height - 1), Color(1), Color(2)));
+    for (int x = r.x; x < r.x + r.width; ++x)
+      routes.install(
+          route_reduce_chain(column_cells(x, r.y, r.y + r.height - 1), Color(1), Color(2)));
   }
   void setup(PeSetup& s, Coord at, const Rect& r) const override {
     s.buffer("v", DType::F16, p_.elements);
     const int k = at.y - r.y, last = r.height - 1;
     // Cell k sends on colour 1 when k is even, 2 when odd; it receives on the other one.
-    const Color out(static_cast<std::uint8_t>(k % 2 == 0 ? 1 : 2)), in(static_cast<std::uint8_t>(k % 2 == 0 ? 2 : 1));
+    const Color out(static_cast<std::uint8_t>(k % 2 == 0 ? 1 : 2)),
+        in(static_cast<std::uint8_t>(k % 2 == 0 ? 2 : 1));
     s.bind_local(kStart, [=](PeContext& c) {
       if (last == 0) return;
-      if (k == 0) c.send(out, c.view("v"));
-      else if (k < last) c.recv_add_send(in, out, c.view("v"));
-      else c.recv_add(in, c.view("v"));
+      if (k == 0)
+        c.send(out, c.view("v"));
+      else if (k < last)
+        c.recv_add_send(in, out, c.view("v"));
+      else
+        c.recv_add(in, c.view("v"));
     });
     s.activate(kStart);
   }
@@ -89,7 +103,8 @@ class ColumnReduce : public Program {
       for (int x = r.x; x < r.x + r.width; ++x) {
         PeEngine& pe = *pes.at({x, y});
         const Buffer& b = PeContext(pe).buffer("v");
-        for (int i = 0; i < p_.elements; ++i) pe.sram().write(b, static_cast<std::uint32_t>(i), input(x, y, i));
+        for (int i = 0; i < p_.elements; ++i)
+          pe.sram().write(b, static_cast<std::uint32_t>(i), input(x, y, i));
       }
   }
   std::string check(PeArray& pes, const Rect& r) const override {
@@ -98,11 +113,14 @@ class ColumnReduce : public Program {
       PeEngine& pe = *pes.at({x, root});
       const Buffer& b = PeContext(pe).buffer("v");
       for (int i = 0; i < p_.elements; ++i) {
-        // The chain adds in order y = 0, 1, ...; every partial sum is a small integer, exact in fp16.
+        // The chain adds in order y = 0, 1, ...; every partial sum is a small integer, exact in
+        // fp16.
         float want = 0;
         for (int y = r.y; y <= root; ++y) want += input(x, y, i);
         const float got = pe.sram().read(b, static_cast<std::uint32_t>(i));
-        if (got != want) return "PE " + to_string({x, root}) + " element " + std::to_string(i) + ": " + std::to_string(got) + " != " + std::to_string(want);
+        if (got != want)
+          return "PE " + to_string({x, root}) + " element " + std::to_string(i) + ": " +
+                 std::to_string(got) + " != " + std::to_string(want);
       }
     }
     return "";
@@ -121,9 +139,12 @@ std::unique_ptr<Program> make(const RawSection& raw) {
 
 void register_collective_programs(ProgramRegistry& registry) {
   const std::vector<ParamInfo> params = param_infos(collective_table());
-  registry.add({"row_broadcast", "the west column broadcasts its f16 vector along each row (fork routes, 1 colour)", params,
-                make<RowBroadcast>});
-  registry.add({"column_reduce", "each column sums its f16 vectors into the bottom PE by a streaming reduce chain (2 colours)",
+  registry.add({"row_broadcast",
+                "the west column broadcasts its f16 vector along each row (fork routes, 1 colour)",
+                params, make<RowBroadcast>});
+  registry.add({"column_reduce",
+                "each column sums its f16 vectors into the bottom PE by a streaming reduce chain "
+                "(2 colours)",
                 params, make<ColumnReduce>});
 }
 

@@ -19,7 +19,9 @@ namespace wse {
 
 struct Rect {
   int x = 0, y = 0, width = 0, height = 0;
-  bool contains(Coord c) const { return c.x >= x && c.y >= y && c.x < x + width && c.y < y + height; }
+  bool contains(Coord c) const {
+    return c.x >= x && c.y >= y && c.x < x + width && c.y < y + height;
+  }
 };
 
 class Program {

@@ -21,9 +21,9 @@ struct ModelSpec {
   int max_positions = 0;     // max_position_embeddings
   double rope_theta = 10000;
   double rms_norm_eps = 1e-5;
-  int dtype_bytes = 2;       // torch_dtype: float16/bfloat16 = 2, float32 = 4
+  int dtype_bytes = 2;  // torch_dtype: float16/bfloat16 = 2, float32 = 4
   bool tie_embeddings = false;
-  bool qkv_bias = false;     // Qwen2 has biases on the q, k, v projections
+  bool qkv_bias = false;  // Qwen2 has biases on the q, k, v projections
 
   // Weights of one decoder layer (attention + MLP + two norms), in elements.
   std::int64_t layer_params() const;
@@ -35,7 +35,8 @@ struct ModelSpec {
 
 // Parses config.json text; `file` names it in errors. Throws ConfigError (FILE:LINE:COL for
 // malformed JSON; the field, the problem and valid values for bad or missing fields).
-ModelSpec parse_model_config(const std::string& text, const std::string& file, const std::string& name);
+ModelSpec parse_model_config(const std::string& text, const std::string& file,
+                             const std::string& name);
 ModelSpec load_model_config(const std::string& path);
 
 struct BundledModel {

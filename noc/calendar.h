@@ -16,7 +16,8 @@ namespace wse {
 template <class Event>
 class Calendar {
  public:
-  explicit Calendar(std::size_t wheel_bits = 5) : mask_((std::size_t{1} << wheel_bits) - 1), wheel_(mask_ + 1) {}
+  explicit Calendar(std::size_t wheel_bits = 5)
+      : mask_((std::size_t{1} << wheel_bits) - 1), wheel_(mask_ + 1) {}
 
   // Schedules `e` at cycle t (t must not be earlier than the cycle being processed).
   void schedule(std::int64_t t, const Event& e) {

@@ -7,8 +7,9 @@
 
 namespace wse {
 
-Fabric::Fabric(const sc_core::sc_module_name& name, const ChipParams& chip, const FabricOptions& opts,
-               RouteTables* tables, FabricClient& client, Cycles max_cycles)
+Fabric::Fabric(const sc_core::sc_module_name& name, const ChipParams& chip,
+               const FabricOptions& opts, RouteTables* tables, FabricClient& client,
+               Cycles max_cycles)
     : sc_core::sc_module(name),
       engine_(chip, opts, tables, client),
       period_(sc_core::sc_time(1.0 / chip.clock_hz, sc_core::SC_SEC)),
@@ -38,9 +39,10 @@ void Fabric::process() {
     }
     const Cycles next = engine_.next_time();
     if (next > max_cycles_) {
-      throw SimulationError("reached run.max_cycles (" + std::to_string(max_cycles_.count()) +
-                            " cycles) with " + std::to_string(engine_.in_flight()) +
-                            " wavelets in the fabric; raise run.max_cycles or shorten the workload");
+      throw SimulationError(
+          "reached run.max_cycles (" + std::to_string(max_cycles_.count()) + " cycles) with " +
+          std::to_string(engine_.in_flight()) +
+          " wavelets in the fabric; raise run.max_cycles or shorten the workload");
     }
     wake_.notify(period_ * static_cast<double>((next - last_cycle_).count()));
   } catch (const SimulationError& e) {
@@ -50,11 +52,13 @@ void Fabric::process() {
 }
 
 void Fabric::report_progress() {
-  const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   if (now - last_report_ < 1.0) return;
   last_report_ = now;
   std::fprintf(stderr, "[wafersim] cycle %lld, %llu wavelets in the fabric, %llu wavelet-hops\n",
-               static_cast<long long>(last_cycle_.count()), static_cast<unsigned long long>(engine_.in_flight()),
+               static_cast<long long>(last_cycle_.count()),
+               static_cast<unsigned long long>(engine_.in_flight()),
                static_cast<unsigned long long>(engine_.counters().wavelet_hops));
 }
 

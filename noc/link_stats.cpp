@@ -17,7 +17,8 @@ nlohmann::ordered_json link_utilisation_json(const WaveletFabric& fabric, Cycles
     for (int y = 0; y < chip.mesh.height; ++y) {
       nlohmann::ordered_json row = nlohmann::ordered_json::array();
       for (int x = 0; x < chip.mesh.width; ++x) {
-        const double u = fabric.link_wavelets(chip.node({x, y}))[static_cast<std::size_t>(d)] / cycles;
+        const double u =
+            fabric.link_wavelets(chip.node({x, y}))[static_cast<std::size_t>(d)] / cycles;
         row.push_back(std::round(u * 1e4) / 1e4);
         const bool exists = (d == 0 && y > 0) || (d == 1 && x + 1 < chip.mesh.width) ||
                             (d == 2 && y + 1 < chip.mesh.height) || (d == 3 && x > 0);

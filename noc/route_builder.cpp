@@ -12,7 +12,8 @@ Dir hop_dir(Coord a, Coord b) {
   if (b.x == a.x - 1 && b.y == a.y) return Dir::W;
   if (b.y == a.y + 1 && b.x == a.x) return Dir::S;
   if (b.y == a.y - 1 && b.x == a.x) return Dir::N;
-  throw std::invalid_argument("route builder: cells " + to_string(a) + " and " + to_string(b) + " are not adjacent");
+  throw std::invalid_argument("route builder: cells " + to_string(a) + " and " + to_string(b) +
+                              " are not adjacent");
 }
 
 // Routes along an explicit path of adjacent cells, RAMP to RAMP.
@@ -24,7 +25,8 @@ std::vector<RouteSpec> along(const std::vector<Coord>& path, Color c) {
   }
   for (std::size_t i = 0; i < path.size(); ++i) {
     const DirSet rx = i == 0 ? DirSet{Dir::Ramp} : DirSet{opposite(hop_dir(path[i - 1], path[i]))};
-    const DirSet tx = i + 1 == path.size() ? DirSet{Dir::Ramp} : DirSet{hop_dir(path[i], path[i + 1])};
+    const DirSet tx =
+        i + 1 == path.size() ? DirSet{Dir::Ramp} : DirSet{hop_dir(path[i], path[i + 1])};
     out.push_back(route_at(path[i], c, rx, tx));
   }
   return out;
@@ -111,7 +113,8 @@ std::vector<RouteSpec> route_reduce_chain(const std::vector<Coord>& cells, Color
   return out;
 }
 
-std::vector<RouteSpec> route_pass_through(const std::vector<Coord>& cells, Dir in, Dir out_dir, Color c) {
+std::vector<RouteSpec> route_pass_through(const std::vector<Coord>& cells, Dir in, Dir out_dir,
+                                          Color c) {
   std::vector<RouteSpec> out;
   for (const Coord& at : cells) out.push_back(route_at(at, c, {in}, {out_dir}));
   return out;
@@ -124,7 +127,8 @@ std::vector<int> interleaved_ring_order(int n) {
   return order;
 }
 
-std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells, std::array<Color, 3> colours) {
+std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells,
+                                              std::array<Color, 3> colours) {
   const int n = static_cast<int>(cells.size());
   const std::vector<int> order = interleaved_ring_order(n);
   std::vector<RouteSpec> out;

@@ -29,7 +29,8 @@ std::vector<RouteSpec> route_reduce_chain(const std::vector<Coord>& cells, Color
 
 // A pure pass-through segment: every cell receives from `in` and transmits to `out` without
 // involving its CE (WaferLLM's transit colours between group roots).
-std::vector<RouteSpec> route_pass_through(const std::vector<Coord>& cells, Dir in, Dir out, Color c);
+std::vector<RouteSpec> route_pass_through(const std::vector<Coord>& cells, Dir in, Dir out,
+                                          Color c);
 
 // Logical ring order of the INTERLEAVE permutation on a line of n >= 2 positions: even
 // positions ascending, then odd positions descending (n = 6: 0 2 4 5 3 1). Every logical
@@ -39,7 +40,8 @@ std::vector<int> interleaved_ring_order(int n);
 // Routes of the interleaved two-hop ring on a line of cells (a row or a column, in order):
 // each position p sends to its ring successor on colour colours[(p + p % 2) % 3]; an intermediate
 // PE on a 2-hop path passes the wavelets through without its CE.
-std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells, std::array<Color, 3> colours);
+std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells,
+                                              std::array<Color, 3> colours);
 
 // Cells of row y, x in [x0, x1], and of column x, y in [y0, y1], in ascending order.
 std::vector<Coord> row_cells(int y, int x0, int x1);

@@ -18,9 +18,14 @@ DirSet ColourRoute::tx_any() const {
 
 bool ColourRoute::apply(SwitchCommand cmd) {
   switch (cmd) {
-    case SwitchCommand::Nop: return false;
-    case SwitchCommand::Reset: current = 0; return false;
-    case SwitchCommand::Teardown: teardown = true; return false;
+    case SwitchCommand::Nop:
+      return false;
+    case SwitchCommand::Reset:
+      current = 0;
+      return false;
+    case SwitchCommand::Teardown:
+      teardown = true;
+      return false;
     case SwitchCommand::Advance: {
       const auto n = static_cast<std::uint8_t>(positions.size());
       if (current < n) {
@@ -54,8 +59,10 @@ void RouteTables::install(const RouteSpec& spec) {
     r.tx = DirSet(static_cast<std::uint8_t>(r.tx.bits() | spec.route.tx.bits()));
     if (!spec.route.positions.empty()) r.positions = spec.route.positions;
     r.ring_mode = r.ring_mode || spec.route.ring_mode;
-    r.rewrite_rx = DirSet(static_cast<std::uint8_t>(r.rewrite_rx.bits() | spec.route.rewrite_rx.bits()));
-    r.rewrite_tx = DirSet(static_cast<std::uint8_t>(r.rewrite_tx.bits() | spec.route.rewrite_tx.bits()));
+    r.rewrite_rx =
+        DirSet(static_cast<std::uint8_t>(r.rewrite_rx.bits() | spec.route.rewrite_rx.bits()));
+    r.rewrite_tx =
+        DirSet(static_cast<std::uint8_t>(r.rewrite_tx.bits() | spec.route.rewrite_tx.bits()));
     if (spec.route.pop_mode != PopMode::NoPop) r.pop_mode = spec.route.pop_mode;
     r.teardown = r.teardown || spec.route.teardown;
     return;
@@ -87,15 +94,22 @@ std::vector<Color> RouteTables::colours_at(NodeId node) const {
 namespace {
 Coord step(Coord c, Dir d) {
   switch (d) {
-    case Dir::N: return {c.x, c.y - 1};
-    case Dir::S: return {c.x, c.y + 1};
-    case Dir::E: return {c.x + 1, c.y};
-    case Dir::W: return {c.x - 1, c.y};
-    case Dir::Ramp: return c;
+    case Dir::N:
+      return {c.x, c.y - 1};
+    case Dir::S:
+      return {c.x, c.y + 1};
+    case Dir::E:
+      return {c.x + 1, c.y};
+    case Dir::W:
+      return {c.x - 1, c.y};
+    case Dir::Ramp:
+      return c;
   }
   return c;
 }
-std::string where(Coord c) { return "router " + to_string(c); }
+std::string where(Coord c) {
+  return "router " + to_string(c);
+}
 }  // namespace
 
 std::vector<std::string> RouteTables::validate() const {
@@ -110,18 +124,21 @@ std::vector<std::string> RouteTables::validate() const {
         if (e.colour.value() >= colour_budget_) over.push_back(std::to_string(e.colour.value()));
       if (!over.empty() || static_cast<int>(list.size()) > colour_budget_) {
         std::string all;
-        for (const auto& e : list) all += (all.empty() ? "" : ",") + std::to_string(e.colour.value());
-        problems.push_back(where(here) + ": uses " + std::to_string(list.size()) + " colours {" + all +
-                           "}, colours {" + join(over, ",") + "} exceed the budget of " +
-                           std::to_string(colour_budget_) + " (ids 0.." + std::to_string(colour_budget_ - 1) +
+        for (const auto& e : list)
+          all += (all.empty() ? "" : ",") + std::to_string(e.colour.value());
+        problems.push_back(where(here) + ": uses " + std::to_string(list.size()) + " colours {" +
+                           all + "}, colours {" + join(over, ",") + "} exceed the budget of " +
+                           std::to_string(colour_budget_) + " (ids 0.." +
+                           std::to_string(colour_budget_ - 1) +
                            "); reuse colours on disjoint paths or use a smaller group count");
       }
       for (const auto& e : list) {
         const ColourRoute& r = e.route;
         const std::string col = "colour " + std::to_string(e.colour.value());
         if (static_cast<int>(r.positions.size()) > max_positions_) {
-          problems.push_back(where(here) + ": " + col + " has " + std::to_string(r.positions.size()) +
-                             " switch positions, the chip allows " + std::to_string(max_positions_));
+          problems.push_back(
+              where(here) + ": " + col + " has " + std::to_string(r.positions.size()) +
+              " switch positions, the chip allows " + std::to_string(max_positions_));
         }
         const DirSet tx = r.tx_any();
         for (int d = 0; d < 4; ++d) {
@@ -129,14 +146,17 @@ std::vector<std::string> RouteTables::validate() const {
           if (!tx.has(dir)) continue;
           const Coord next = step(here, dir);
           if (!in_mesh(next)) {
-            problems.push_back(where(here) + ": " + col + " transmits " + dir_name(dir) + " off the edge of the mesh");
+            problems.push_back(where(here) + ": " + col + " transmits " + dir_name(dir) +
+                               " off the edge of the mesh");
             continue;
           }
-          const ColourRoute* nr = find(NodeId(static_cast<std::uint32_t>(next.y * width_ + next.x)), e.colour);
+          const ColourRoute* nr =
+              find(NodeId(static_cast<std::uint32_t>(next.y * width_ + next.x)), e.colour);
           if (!nr || !nr->rx_any().has(opposite(dir))) {
-            problems.push_back(where(here) + ": " + col + " transmits " + dir_name(dir) + " but router " +
-                               to_string(next) + " does not receive " + col + " from " + dir_name(opposite(dir)) +
-                               " (its rx is " + (nr ? nr->rx_any().to_string() : std::string("unconfigured")) + ")");
+            problems.push_back(where(here) + ": " + col + " transmits " + dir_name(dir) +
+                               " but router " + to_string(next) + " does not receive " + col +
+                               " from " + dir_name(opposite(dir)) + " (its rx is " +
+                               (nr ? nr->rx_any().to_string() : std::string("unconfigured")) + ")");
           }
         }
         // rx conflict: within one position, two directions that can both deliver this colour.
@@ -155,11 +175,14 @@ std::vector<std::string> RouteTables::validate() const {
             }
             const Coord from = step(here, dir);
             if (!in_mesh(from)) continue;
-            const ColourRoute* fr = find(NodeId(static_cast<std::uint32_t>(from.y * width_ + from.x)), e.colour);
-            if (fr && fr->tx_any().has(opposite(dir))) fed.push_back(std::string(dir_name(dir)) + " from " + to_string(from));
+            const ColourRoute* fr =
+                find(NodeId(static_cast<std::uint32_t>(from.y * width_ + from.x)), e.colour);
+            if (fr && fr->tx_any().has(opposite(dir)))
+              fed.push_back(std::string(dir_name(dir)) + " from " + to_string(from));
           }
           if (fed.size() >= 2) {
-            problems.push_back(where(here) + ": " + col + " can receive from two directions at once (" + join(fed, ", ") +
+            problems.push_back(where(here) + ": " + col +
+                               " can receive from two directions at once (" + join(fed, ", ") +
                                "); use one rx per switch position or separate colours");
           }
         }

@@ -35,8 +35,12 @@ struct ColourRoute {
   PopMode pop_mode = PopMode::NoPop;
   bool teardown = false;
 
-  DirSet rx_now() const { return current == 0 || positions[current - 1].rx.empty() ? rx : positions[current - 1].rx; }
-  DirSet tx_now() const { return current == 0 || positions[current - 1].tx.empty() ? tx : positions[current - 1].tx; }
+  DirSet rx_now() const {
+    return current == 0 || positions[current - 1].rx.empty() ? rx : positions[current - 1].rx;
+  }
+  DirSet tx_now() const {
+    return current == 0 || positions[current - 1].tx.empty() ? tx : positions[current - 1].tx;
+  }
   // All directions the colour may receive from / send to in any position.
   DirSet rx_any() const;
   DirSet tx_any() const;

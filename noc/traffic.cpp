@@ -7,7 +7,8 @@
 
 namespace wse {
 
-TrafficClient::TrafficClient(const ChipParams& chip, const TrafficParams& params, std::uint64_t seed)
+TrafficClient::TrafficClient(const ChipParams& chip, const TrafficParams& params,
+                             std::uint64_t seed)
     : chip_(chip),
       p_(params),
       measure_begin_(params.warmup.count()),
@@ -32,7 +33,8 @@ bool TrafficClient::measuring_done(std::int64_t t) const {
 }
 
 std::uint32_t TrafficClient::pick_destination(std::uint32_t src, SplitMix64& rng) const {
-  const auto w = static_cast<std::uint32_t>(chip_.mesh.width), h = static_cast<std::uint32_t>(chip_.mesh.height);
+  const auto w = static_cast<std::uint32_t>(chip_.mesh.width),
+             h = static_cast<std::uint32_t>(chip_.mesh.height);
   const std::uint32_t n = w * h;
   const std::uint32_t x = src % w, y = src / w;
   auto uniform = [&]() {
@@ -40,13 +42,17 @@ std::uint32_t TrafficClient::pick_destination(std::uint32_t src, SplitMix64& rng
     return d >= src ? d + 1 : d;  // anyone but the source
   };
   switch (p_.pattern) {
-    case TrafficPattern::Uniform: return uniform();
-    case TrafficPattern::Transpose: return x * w + y;
-    case TrafficPattern::BitComplement: return (h - 1 - y) * w + (w - 1 - x);
+    case TrafficPattern::Uniform:
+      return uniform();
+    case TrafficPattern::Transpose:
+      return x * w + y;
+    case TrafficPattern::BitComplement:
+      return (h - 1 - y) * w + (w - 1 - x);
     case TrafficPattern::Hotspot: {
       if (rng.uniform() < p_.hotspot_fraction) {
         const auto k = rng.below(p_.hotspots.size() / 2);
-        return static_cast<std::uint32_t>(p_.hotspots[2 * k + 1]) * w + static_cast<std::uint32_t>(p_.hotspots[2 * k]);
+        return static_cast<std::uint32_t>(p_.hotspots[2 * k + 1]) * w +
+               static_cast<std::uint32_t>(p_.hotspots[2 * k]);
       }
       return uniform();
     }
@@ -96,7 +102,8 @@ void TrafficClient::on_wake(NodeId node_id, std::uint32_t token, Cycles now) {
     p.src = n;
     p.next = kNone;
     p.received = 0;
-    p.colour = static_cast<std::uint8_t>(p_.colours > 1 ? node.rng.below(static_cast<std::uint64_t>(p_.colours)) : 0);
+    p.colour = static_cast<std::uint8_t>(
+        p_.colours > 1 ? node.rng.below(static_cast<std::uint64_t>(p_.colours)) : 0);
     p.measured = t >= measure_begin_ && t < measure_end_;
     ++created_;
     if (p.measured) {
@@ -152,12 +159,15 @@ void TrafficClient::try_inject(std::uint32_t n, std::int64_t t) {
   }
 }
 
-void TrafficClient::on_ramp_credit(NodeId node, Color, Cycles t) { try_inject(node.value(), t.count()); }
+void TrafficClient::on_ramp_credit(NodeId node, Color, Cycles t) {
+  try_inject(node.value(), t.count());
+}
 
 void TrafficClient::on_deliver(NodeId node, const Wavelet& w, Cycles now) {
   const std::int64_t t = now.count();
   last_cycle_ = std::max(last_cycle_, t);
-  if (w.packet >= packets_.size() || packets_[w.packet].dest != node.value() || packets_[w.packet].injected < 0) {
+  if (w.packet >= packets_.size() || packets_[w.packet].dest != node.value() ||
+      packets_[w.packet].injected < 0) {
     if (errors_++ == 0) {
       first_error_ = "wavelet of packet " + std::to_string(w.packet) + " reached the wrong node " +
                      to_string(chip_.coord(node)) + " or belongs to no live packet";
@@ -168,7 +178,8 @@ void TrafficClient::on_deliver(NodeId node, const Wavelet& w, Cycles now) {
   if (t >= measure_begin_ && t < measure_end_) ++window_wavelets_;
   if (++p.received < p_.packet_size) return;
   if (!w.tail()) {
-    if (errors_++ == 0) first_error_ = "packet " + std::to_string(w.packet) + " completed without its tail";
+    if (errors_++ == 0)
+      first_error_ = "packet " + std::to_string(w.packet) + " completed without its tail";
   }
   ++delivered_;
   if (p.measured) {
@@ -185,9 +196,11 @@ void TrafficClient::on_deliver(NodeId node, const Wavelet& w, Cycles now) {
 }
 
 TrafficResults TrafficClient::results() const {
-  if (errors_ > 0) throw SimulationError(std::to_string(errors_) + " delivery errors; first: " + first_error_);
+  if (errors_ > 0)
+    throw SimulationError(std::to_string(errors_) + " delivery errors; first: " + first_error_);
   if (delivered_ != created_) {
-    throw SimulationError("packets created " + std::to_string(created_) + " but delivered " + std::to_string(delivered_));
+    throw SimulationError("packets created " + std::to_string(created_) + " but delivered " +
+                          std::to_string(delivered_));
   }
   TrafficResults r;
   r.packets_created = created_;
@@ -195,7 +208,8 @@ TrafficResults TrafficClient::results() const {
   r.measured_packets = measured_;
   r.last_cycle = last_cycle_;
   const double nodes = static_cast<double>(nodes_.size());
-  r.accepted_wavelets_per_node_cycle = static_cast<double>(window_wavelets_) / (nodes * static_cast<double>(p_.measure.count()));
+  r.accepted_wavelets_per_node_cycle =
+      static_cast<double>(window_wavelets_) / (nodes * static_cast<double>(p_.measure.count()));
   r.offered_wavelets_per_node_cycle = p_.injection_rate * p_.packet_size;
   if (!latencies_.empty()) {
     std::vector<std::int32_t> v = latencies_;

@@ -68,7 +68,7 @@ class TrafficClient : public FabricClient {
     SplitMix64 rng;
     std::int64_t inject_wake = -1;  // pending injection wake-up
     std::uint32_t queue_head = kNone, queue_tail = kNone;
-    std::uint16_t sent = 0;         // wavelets of the head packet already injected
+    std::uint16_t sent = 0;  // wavelets of the head packet already injected
     bool generating = true;
   };
 

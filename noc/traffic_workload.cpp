@@ -11,36 +11,50 @@ namespace {
 const ParamTable<TrafficParams>& traffic_table() {
   static const ParamTable<TrafficParams> t = [] {
     ParamTable<TrafficParams> t;
-    t.choice<TrafficPattern>("pattern",
-                             {{"uniform", TrafficPattern::Uniform},
-                              {"transpose", TrafficPattern::Transpose},
-                              {"bitcomp", TrafficPattern::BitComplement},
-                              {"hotspot", TrafficPattern::Hotspot},
-                              {"neighbor", TrafficPattern::Neighbor}},
-                             "uniform",
-                             "destinations: uniform random, transpose (x,y)->(y,x), bit complement, hotspot, a random mesh neighbour",
-                             [](TrafficParams& p) -> auto& { return p.pattern; });
-    t.real("injection_rate", UnitKind::None, "0.01", 1e-6, 1, "Bernoulli packet injection rate per node per cycle",
-           [](TrafficParams& p) -> auto& { return p.injection_rate; });
-    t.integer("packet_size", UnitKind::Wavelets, "4wavelets", 1, 1024, "wavelets per packet",
-              [](TrafficParams& p) -> auto& { return p.packet_size; });
-    t.integer("warmup", UnitKind::Cycles, "1000cycles", 0, 1e12, "cycles before measurement starts",
-              [](TrafficParams& p) -> auto& { return p.warmup; });
-    t.integer("measure", UnitKind::Cycles, "2000cycles", 1, 1e12,
-              "measurement window; packets created in it are measured and the run drains them all",
-              [](TrafficParams& p) -> auto& { return p.measure; });
-    t.choice<RoutingMode>("routing", {{"xy", RoutingMode::DestXY}, {"yx", RoutingMode::DestYX}}, "xy",
-                          "destination-based dimension-order routing function",
-                          [](TrafficParams& p) -> auto& { return p.routing; });
-    t.integer("colours", UnitKind::None, "1", 1, 32, "colours (virtual channels) packets are spread over at random",
-              [](TrafficParams& p) -> auto& { return p.colours; });
-    t.int_list("hotspots", UnitKind::None, "[]", 0, 4095, "hotspot coordinates as x, y pairs (default: the mesh centre)",
-               [](TrafficParams& p) -> auto& { return p.hotspots; });
-    t.real("hotspot_fraction", UnitKind::None, "0.1", 0, 1, "share of packets sent to a hotspot",
-           [](TrafficParams& p) -> auto& { return p.hotspot_fraction; });
-    t.integer("deadlock_cycles", UnitKind::Cycles, "100000cycles", 1, 1e12,
-              "the run fails as deadlocked when no wavelet moves for this long",
-              [](TrafficParams& p) -> auto& { return p.deadlock_cycles; });
+    t.choice<TrafficPattern>(
+        "pattern",
+        {{"uniform", TrafficPattern::Uniform},
+         {"transpose", TrafficPattern::Transpose},
+         {"bitcomp", TrafficPattern::BitComplement},
+         {"hotspot", TrafficPattern::Hotspot},
+         {"neighbor", TrafficPattern::Neighbor}},
+        "uniform",
+        "destinations: uniform random, transpose (x,y)->(y,x), bit complement, hotspot, a random "
+        "mesh neighbour",
+        [](TrafficParams & p) -> auto& { return p.pattern; });
+    t.real(
+        "injection_rate", UnitKind::None, "0.01", 1e-6, 1,
+        "Bernoulli packet injection rate per node per cycle",
+        [](TrafficParams & p) -> auto& { return p.injection_rate; });
+    t.integer(
+        "packet_size", UnitKind::Wavelets, "4wavelets", 1, 1024, "wavelets per packet",
+        [](TrafficParams & p) -> auto& { return p.packet_size; });
+    t.integer(
+        "warmup", UnitKind::Cycles, "1000cycles", 0, 1e12, "cycles before measurement starts",
+        [](TrafficParams & p) -> auto& { return p.warmup; });
+    t.integer(
+        "measure", UnitKind::Cycles, "2000cycles", 1, 1e12,
+        "measurement window; packets created in it are measured and the run drains them all",
+        [](TrafficParams & p) -> auto& { return p.measure; });
+    t.choice<RoutingMode>(
+        "routing", {{"xy", RoutingMode::DestXY}, {"yx", RoutingMode::DestYX}}, "xy",
+        "destination-based dimension-order routing function",
+        [](TrafficParams & p) -> auto& { return p.routing; });
+    t.integer(
+        "colours", UnitKind::None, "1", 1, 32,
+        "colours (virtual channels) packets are spread over at random",
+        [](TrafficParams & p) -> auto& { return p.colours; });
+    t.int_list(
+        "hotspots", UnitKind::None, "[]", 0, 4095,
+        "hotspot coordinates as x, y pairs (default: the mesh centre)",
+        [](TrafficParams & p) -> auto& { return p.hotspots; });
+    t.real(
+        "hotspot_fraction", UnitKind::None, "0.1", 0, 1, "share of packets sent to a hotspot",
+        [](TrafficParams & p) -> auto& { return p.hotspot_fraction; });
+    t.integer(
+        "deadlock_cycles", UnitKind::Cycles, "100000cycles", 1, 1e12,
+        "the run fails as deadlocked when no wavelet moves for this long",
+        [](TrafficParams & p) -> auto& { return p.deadlock_cycles; });
     return t;
   }();
   return t;
@@ -48,7 +62,8 @@ const ParamTable<TrafficParams>& traffic_table() {
 
 class TrafficWorkload : public Workload {
  public:
-  TrafficWorkload(const Scenario& s, TrafficParams p) : chip_(s.chip.params), run_(s.run), p_(std::move(p)) {}
+  TrafficWorkload(const Scenario& s, TrafficParams p)
+      : chip_(s.chip.params), run_(s.run), p_(std::move(p)) {}
 
   nlohmann::ordered_json config_json() const override { return traffic_table().to_json(p_); }
 
@@ -63,7 +78,8 @@ class TrafficWorkload : public Workload {
     Fabric fabric("fabric", chip_, opts, nullptr, client, run_.max_cycles);
     client.attach(fabric.engine());
     std::vector<Coord> traced;
-    for (std::size_t i = 0; i + 1 < run_.vcd_routers.size(); i += 2) traced.push_back({run_.vcd_routers[i], run_.vcd_routers[i + 1]});
+    for (std::size_t i = 0; i + 1 < run_.vcd_routers.size(); i += 2)
+      traced.push_back({run_.vcd_routers[i], run_.vcd_routers[i + 1]});
     std::unique_ptr<VcdTrace> vcd;
     if (!traced.empty()) vcd = std::make_unique<VcdTrace>(fabric.engine(), traced);
     sc_core::sc_start();
@@ -108,32 +124,40 @@ std::unique_ptr<Workload> create(const Scenario& s) {
   require_wavelet_fidelity(s, "the traffic workload runs");
   const ChipParams& chip = s.chip.params;
   if (chip.num_nodes() < 2) {
-    throw ConfigError(workload_location(s, "pattern"), "chip.mesh", "traffic needs at least 2 PEs", "", "Use a larger mesh");
+    throw ConfigError(workload_location(s, "pattern"), "chip.mesh", "traffic needs at least 2 PEs",
+                      "", "Use a larger mesh");
   }
   if (p.pattern == TrafficPattern::Transpose && chip.mesh.width != chip.mesh.height) {
-    throw ConfigError(workload_location(s, "pattern"), "workload.pattern", "transpose needs a square mesh, not " +
-                      std::to_string(chip.mesh.width) + "x" + std::to_string(chip.mesh.height),
+    throw ConfigError(workload_location(s, "pattern"), "workload.pattern",
+                      "transpose needs a square mesh, not " + std::to_string(chip.mesh.width) +
+                          "x" + std::to_string(chip.mesh.height),
                       "uniform, bitcomp, hotspot, neighbor");
   }
   if (p.colours > chip.noc.colours) {
     throw ConfigError(workload_location(s, "colours"), "workload.colours",
-                      std::to_string(p.colours) + " colours exceed the chip's " + std::to_string(chip.noc.colours),
+                      std::to_string(p.colours) + " colours exceed the chip's " +
+                          std::to_string(chip.noc.colours),
                       "1.." + std::to_string(chip.noc.colours));
   }
   if (p.hotspots.size() % 2 != 0) {
-    throw ConfigError(workload_location(s, "hotspots"), "workload.hotspots", "needs x, y pairs (an even count of numbers)");
+    throw ConfigError(workload_location(s, "hotspots"), "workload.hotspots",
+                      "needs x, y pairs (an even count of numbers)");
   }
   for (std::size_t i = 0; i + 1 < p.hotspots.size(); i += 2) {
     if (!chip.contains({p.hotspots[i], p.hotspots[i + 1]})) {
-      throw ConfigError(workload_location(s, "hotspots"), "workload.hotspots",
-                        "hotspot " + to_string(Coord{p.hotspots[i], p.hotspots[i + 1]}) + " is outside the mesh",
-                        "x in 0.." + std::to_string(chip.mesh.width - 1) + ", y in 0.." + std::to_string(chip.mesh.height - 1));
+      throw ConfigError(
+          workload_location(s, "hotspots"), "workload.hotspots",
+          "hotspot " + to_string(Coord{p.hotspots[i], p.hotspots[i + 1]}) + " is outside the mesh",
+          "x in 0.." + std::to_string(chip.mesh.width - 1) + ", y in 0.." +
+              std::to_string(chip.mesh.height - 1));
     }
   }
   if (p.hotspots.empty()) p.hotspots = {chip.mesh.width / 2, chip.mesh.height / 2};
   if ((p.warmup + p.measure) >= s.run.max_cycles) {
-    throw ConfigError(workload_location(s, "measure"), "workload.measure", "warm-up plus measurement reach run.max_cycles (" +
-                      std::to_string(s.run.max_cycles.count()) + " cycles)", "", "Raise run.max_cycles");
+    throw ConfigError(workload_location(s, "measure"), "workload.measure",
+                      "warm-up plus measurement reach run.max_cycles (" +
+                          std::to_string(s.run.max_cycles.count()) + " cycles)",
+                      "", "Raise run.max_cycles");
   }
   return std::make_unique<TrafficWorkload>(s, std::move(p));
 }
@@ -142,7 +166,8 @@ std::unique_ptr<Workload> create(const Scenario& s) {
 
 void register_traffic_workload(WorkloadRegistry& registry) {
   registry.add(WorkloadKind{"traffic",
-                            "synthetic NoC traffic (uniform, transpose, bitcomp, hotspot, neighbor) on the wavelet fabric",
+                            "synthetic NoC traffic (uniform, transpose, bitcomp, hotspot, "
+                            "neighbor) on the wavelet fabric",
                             param_infos(traffic_table()), create});
 }
 

@@ -20,7 +20,8 @@ std::string binary(std::uint32_t v, int width) {
 }
 }  // namespace
 
-VcdTrace::VcdTrace(WaveletFabric& fabric, const std::vector<Coord>& routers) : chip_(fabric.chip()), routers_(routers) {
+VcdTrace::VcdTrace(WaveletFabric& fabric, const std::vector<Coord>& routers)
+    : chip_(fabric.chip()), routers_(routers) {
   for (const Coord& c : routers_) {
     first_signal_.push_back(static_cast<std::uint32_t>(signals_.size()));
     const std::string scope = "router_" + std::to_string(c.x) + "_" + std::to_string(c.y);
@@ -37,7 +38,9 @@ VcdTrace::VcdTrace(WaveletFabric& fabric, const std::vector<Coord>& routers) : c
 
 std::uint32_t VcdTrace::signal_of(NodeId node, Dir d, int kind) const {
   for (std::size_t i = 0; i < routers_.size(); ++i) {
-    if (chip_.node(routers_[i]) == node) return first_signal_[i] + static_cast<std::uint32_t>(d) * 3 + static_cast<std::uint32_t>(kind);
+    if (chip_.node(routers_[i]) == node)
+      return first_signal_[i] + static_cast<std::uint32_t>(d) * 3 +
+             static_cast<std::uint32_t>(kind);
   }
   return 0;
 }
@@ -58,7 +61,8 @@ void VcdTrace::on_occupancy(NodeId node, Dir in, int occupancy, std::int64_t t) 
 }
 
 std::string VcdTrace::text() const {
-  std::string out = "$date wafersim $end\n$version wafersim " WSE_VERSION " $end\n$timescale 1ps $end\n";
+  std::string out =
+      "$date wafersim $end\n$version wafersim " WSE_VERSION " $end\n$timescale 1ps $end\n";
   out += "$comment one clock cycle = " + std::to_string(1e12 / chip_.clock_hz) + " ps $end\n";
   out += "$scope module wafer $end\n";
   std::string scope;
@@ -74,8 +78,9 @@ std::string VcdTrace::text() const {
   out += "$upscope $end\n$enddefinitions $end\n";
 
   std::vector<Change> sorted = changes_;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Change& a, const Change& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
+  std::sort(sorted.begin(), sorted.end(), [](const Change& a, const Change& b) {
+    return a.t != b.t ? a.t < b.t : a.seq < b.seq;
+  });
   std::vector<std::uint32_t> value(signals_.size(), 0);
   out += "#0\n$dumpvars\n";
   for (std::size_t i = 0; i < signals_.size(); ++i) {
@@ -87,7 +92,8 @@ std::string VcdTrace::text() const {
     // Last value per signal in this cycle wins; only real changes are written.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> last;
     for (; i < sorted.size() && sorted[i].t == t; ++i) {
-      auto it = std::find_if(last.begin(), last.end(), [&](const auto& p) { return p.first == sorted[i].signal; });
+      auto it = std::find_if(last.begin(), last.end(),
+                             [&](const auto& p) { return p.first == sorted[i].signal; });
       if (it == last.end()) {
         last.emplace_back(sorted[i].signal, sorted[i].value);
       } else {
@@ -99,9 +105,12 @@ std::string VcdTrace::text() const {
       if (value[sig] == v) continue;
       value[sig] = v;
       const Signal& s = signals_[sig];
-      block += s.width == 1 ? std::to_string(v) + s.id + "\n" : "b" + binary(v, s.width) + " " + s.id + "\n";
+      block += s.width == 1 ? std::to_string(v) + s.id + "\n"
+                            : "b" + binary(v, s.width) + " " + s.id + "\n";
     }
-    if (!block.empty()) out += "#" + std::to_string(std::llround(static_cast<double>(t) * 1e12 / chip_.clock_hz)) + "\n" + block;
+    if (!block.empty())
+      out += "#" + std::to_string(std::llround(static_cast<double>(t) * 1e12 / chip_.clock_hz)) +
+             "\n" + block;
   }
   return out;
 }

@@ -29,7 +29,8 @@ class VcdTrace : public FabricObserver {
     std::uint32_t signal;
     std::uint32_t value;
   };
-  std::uint32_t signal_of(NodeId node, Dir d, int kind) const;  // kind 0 valid, 1 colour, 2 occupancy
+  std::uint32_t signal_of(NodeId node, Dir d,
+                          int kind) const;  // kind 0 valid, 1 colour, 2 occupancy
   void add(std::int64_t t, std::uint32_t signal, std::uint32_t value);
 
   const ChipParams& chip_;

@@ -7,7 +7,9 @@
 namespace wse {
 namespace {
 
-constexpr std::uint8_t bit(Dir d) { return static_cast<std::uint8_t>(1u << static_cast<int>(d)); }
+constexpr std::uint8_t bit(Dir d) {
+  return static_cast<std::uint8_t>(1u << static_cast<int>(d));
+}
 constexpr std::uint8_t kHorizontal = bit(Dir::E) | bit(Dir::W);
 constexpr std::uint8_t kVertical = bit(Dir::N) | bit(Dir::S);
 
@@ -38,7 +40,8 @@ WaveletFabric::WaveletFabric(const ChipParams& chip, const FabricOptions& opts, 
   if (opts_.routing == RoutingMode::Table) {
     const auto problems = opts_.validate_routes ? tables_->validate() : std::vector<std::string>{};
     if (!problems.empty()) {
-      std::string more = problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : "";
+      std::string more =
+          problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : "";
       throw ConfigError(Location{"", 0, 0, "colour routes"}, "", problems.front() + more);
     }
     build_table_channels();
@@ -58,7 +61,8 @@ void WaveletFabric::allocate(const std::vector<ChannelPlan>& plans) {
   // RAMP input channels hold a CE output queue, which may be deeper than a colour buffer.
   int out_queue = 0;
   for (int d : chip_.pe.output_queue_depths) out_queue = std::max(out_queue, d);
-  const int ramp_slots = std::min(254, std::max(depth_, out_queue + static_cast<int>(ramp_ + credit_lat_)));
+  const int ramp_slots =
+      std::min(254, std::max(depth_, out_queue + static_cast<int>(ramp_ + credit_lat_)));
   auto slots_of = [&](Dir port) { return port == Dir::Ramp ? ramp_slots : depth_; };
   std::size_t n_in = 0, n_out = 0, n_slots = 0;
   for (const auto& p : plans) {
@@ -134,7 +138,7 @@ void WaveletFabric::build_dest_channels() {
   std::vector<ChannelPlan> plans(routers_.size());
   for (std::uint32_t n = 0; n < routers_.size(); ++n) {
     const Coord at = chip_.coord(NodeId(n));
-    const bool exists[kNumDirs] = {at.y > 0, at.x < w - 1, at.y < h - 1, at.x > 0, true};
+    const bool exists[kNumDirs] = {at.y > 0, at.x < w - 1, at.y<h - 1, at.x> 0, true};
     for (int k = 0; k < opts_.dest_colours; ++k) {
       const Color c(static_cast<std::uint8_t>(k));
       for (int d = 0; d < kNumDirs; ++d) {
@@ -150,11 +154,16 @@ void WaveletFabric::build_dest_channels() {
 std::uint32_t WaveletFabric::neighbour(std::uint32_t node, Dir d) const {
   const auto w = static_cast<std::uint32_t>(chip_.mesh.width);
   switch (d) {
-    case Dir::N: return node - w;
-    case Dir::S: return node + w;
-    case Dir::E: return node + 1;
-    case Dir::W: return node - 1;
-    case Dir::Ramp: return node;
+    case Dir::N:
+      return node - w;
+    case Dir::S:
+      return node + w;
+    case Dir::E:
+      return node + 1;
+    case Dir::W:
+      return node - 1;
+    case Dir::Ramp:
+      return node;
   }
   return node;
 }
@@ -176,24 +185,27 @@ void WaveletFabric::inject(NodeId node, const Wavelet& w, Cycles t) {
   const auto idx = find_in(r, Dir::Ramp, w.colour);
   if (idx == kNoIndex) {
     throw SimulationError("PE " + to_string(chip_.coord(node)) + " sends on colour " +
-                          std::to_string(w.colour.value()) + " but its router does not receive that colour from RAMP");
+                          std::to_string(w.colour.value()) +
+                          " but its router does not receive that colour from RAMP");
   }
   InChannel& ch = r.in[idx];
   if (ch.ramp_credits == 0 || r.ramp_next_free > t.count()) {
     throw SimulationError("PE " + to_string(chip_.coord(node)) + " injected on colour " +
-                          std::to_string(w.colour.value()) + " without a free ramp slot (call can_inject first)");
+                          std::to_string(w.colour.value()) +
+                          " without a free ramp slot (call can_inject first)");
   }
   --ch.ramp_credits;
   r.ramp_next_free = t.count() + period_;
   ++in_flight_;
   ++counters_.ramp_injections;
-  calendar_.schedule(t.count() + ramp_, Event{node.value(), Kind::Arrival, static_cast<std::uint8_t>(Dir::Ramp), w});
+  calendar_.schedule(t.count() + ramp_,
+                     Event{node.value(), Kind::Arrival, static_cast<std::uint8_t>(Dir::Ramp), w});
 }
 
 void WaveletFabric::release_delivery(NodeId node, Color c, Cycles t) {
   if (opts_.infinite_ejection) return;
-  calendar_.schedule(t.count() + credit_lat_,
-                     Event{node.value(), Kind::Credit, static_cast<std::uint8_t>(Dir::Ramp), tag(c)});
+  calendar_.schedule(t.count() + credit_lat_, Event{node.value(), Kind::Credit,
+                                                    static_cast<std::uint8_t>(Dir::Ramp), tag(c)});
 }
 
 void WaveletFabric::set_delivery_capacity(NodeId node, Color c, int wavelets) {
@@ -217,8 +229,10 @@ void WaveletFabric::exit_teardown(NodeId node, Color c, Cycles t) {
 }
 
 void WaveletFabric::rewrite_route(NodeId node, Color c, DirSet rx, DirSet tx, Cycles t) {
-  const std::uint32_t word = static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8);
-  calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(), Event{node.value(), Kind::RouteRewrite, 0, tag(c, word)});
+  const std::uint32_t word =
+      static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8);
+  calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(),
+                     Event{node.value(), Kind::RouteRewrite, 0, tag(c, word)});
 }
 
 void WaveletFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
@@ -262,8 +276,9 @@ Cycles WaveletFabric::step() {
       case Kind::Arrival: {
         const auto idx = find_in(r, static_cast<Dir>(e.port), e.w.colour);
         if (idx == kNoIndex) {
-          throw SimulationError("wavelet on colour " + std::to_string(e.w.colour.value()) + " arrived at router " +
-                                to_string(chip_.coord(NodeId(e.node))) + " from " + dir_name(static_cast<Dir>(e.port)) +
+          throw SimulationError("wavelet on colour " + std::to_string(e.w.colour.value()) +
+                                " arrived at router " + to_string(chip_.coord(NodeId(e.node))) +
+                                " from " + dir_name(static_cast<Dir>(e.port)) +
                                 ", which its routes do not receive");
         }
         InChannel& ch = r.in[idx];
@@ -271,7 +286,9 @@ Cycles WaveletFabric::step() {
         r.slots[ch.slot_base + pos] = Slot{e.w, t + router_lat_};
         ++ch.count;
         ++r.buffered;
-        if (r.observed) observer_->on_occupancy(NodeId(e.node), static_cast<Dir>(e.port), buffered(NodeId(e.node), static_cast<Dir>(e.port)), t);
+        if (r.observed)
+          observer_->on_occupancy(NodeId(e.node), static_cast<Dir>(e.port),
+                                  buffered(NodeId(e.node), static_cast<Dir>(e.port)), t);
         schedule_eval(e.node, t + router_lat_);
         break;
       }
@@ -296,18 +313,23 @@ Cycles WaveletFabric::step() {
         client_.on_wake(NodeId(e.node), e.w.data, Cycles(t));
         break;
       case Kind::TeardownExit:
-        if (ColourRoute* route = tables_ ? tables_->find(NodeId(e.node), e.w.colour) : nullptr) route->teardown = false;
+        if (ColourRoute* route = tables_ ? tables_->find(NodeId(e.node), e.w.colour) : nullptr)
+          route->teardown = false;
         if (r.buffered > 0) schedule_eval(e.node, t);
         break;
       case Kind::RouteRewrite: {
         ColourRoute* route = tables_ ? tables_->find(NodeId(e.node), e.w.colour) : nullptr;
-        const DirSet rx(static_cast<std::uint8_t>(e.w.data & 0xFFu)), tx(static_cast<std::uint8_t>(e.w.data >> 8));
-        if (!route || (rx.bits() & ~route->rx_any().bits()) || (tx.bits() & ~route->tx_any().bits())) {
-          throw SimulationError("PE " + to_string(chip_.coord(NodeId(e.node))) + " rewrote colour " +
-                                std::to_string(e.w.colour.value()) + " to rx " + rx.to_string() + " tx " + tx.to_string() +
-                                ", outside the directions its layout declared (" +
-                                (route ? "rx " + route->rx_any().to_string() + " tx " + route->tx_any().to_string() : std::string("unconfigured")) +
-                                "); declare them as rewrite_rx/rewrite_tx of the route");
+        const DirSet rx(static_cast<std::uint8_t>(e.w.data & 0xFFu)),
+            tx(static_cast<std::uint8_t>(e.w.data >> 8));
+        if (!route || (rx.bits() & ~route->rx_any().bits()) ||
+            (tx.bits() & ~route->tx_any().bits())) {
+          throw SimulationError(
+              "PE " + to_string(chip_.coord(NodeId(e.node))) + " rewrote colour " +
+              std::to_string(e.w.colour.value()) + " to rx " + rx.to_string() + " tx " +
+              tx.to_string() + ", outside the directions its layout declared (" +
+              (route ? "rx " + route->rx_any().to_string() + " tx " + route->tx_any().to_string()
+                     : std::string("unconfigured")) +
+              "); declare them as rewrite_rx/rewrite_tx of the route");
         }
         route->rx = rx;
         route->tx = tx;
@@ -330,8 +352,9 @@ Cycles WaveletFabric::step() {
   calendar_.close(t);
   if (in_flight_ > 0 && opts_.stall_limit > 0 && t - last_progress_ > opts_.stall_limit) {
     throw SimulationError("deadlock: no wavelet moved for " + std::to_string(t - last_progress_) +
-                          " cycles (until cycle " + std::to_string(t) + ") with " + std::to_string(in_flight_) +
-                          " wavelets in the fabric\n" + stuck_report());
+                          " cycles (until cycle " + std::to_string(t) + ") with " +
+                          std::to_string(in_flight_) + " wavelets in the fabric\n" +
+                          stuck_report());
   }
   return Cycles(t);
 }
@@ -355,7 +378,8 @@ void WaveletFabric::sort_by_node(std::vector<Event>& events) {
   events.swap(sort_scratch_);
 }
 
-std::uint8_t WaveletFabric::route_of(std::uint32_t node, const InChannel& ch, const Wavelet& w) const {
+std::uint8_t WaveletFabric::route_of(std::uint32_t node, const InChannel& ch,
+                                     const Wavelet& w) const {
   if (opts_.routing == RoutingMode::Table) {
     const ColourRoute* route = tables_->find(NodeId(node), ch.colour);
     if (!route || route->teardown) return 0;
@@ -365,7 +389,9 @@ std::uint8_t WaveletFabric::route_of(std::uint32_t node, const InChannel& ch, co
   const Router& r = routers_[node];
   const int x = r.x, y = r.y;
   const int dx = static_cast<int>(w.data & 0xFFFFu), dy = static_cast<int>(w.data >> 16);
-  auto horizontal = [&]() -> std::uint8_t { return dx > x ? bit(Dir::E) : dx < x ? bit(Dir::W) : 0; };
+  auto horizontal = [&]() -> std::uint8_t {
+    return dx > x ? bit(Dir::E) : dx < x ? bit(Dir::W) : 0;
+  };
   auto vertical = [&]() -> std::uint8_t { return dy > y ? bit(Dir::S) : dy < y ? bit(Dir::N) : 0; };
   std::uint8_t m = opts_.routing == RoutingMode::DestXY ? horizontal() : vertical();
   if (!m) m = opts_.routing == RoutingMode::DestXY ? vertical() : horizontal();
@@ -443,7 +469,7 @@ void WaveletFabric::evaluate(std::uint32_t node, std::int64_t t) {
   std::int64_t next = INT64_MAX;
   for (std::uint32_t c = 0; c < n && r.buffered > 0; ++c) {
     if (r.in[c].count == 0) continue;
-    if (mask[c] == 0) look(c);  // granted this cycle: its new head
+    if (mask[c] == 0) look(c);   // granted this cycle: its new head
     if (mask[c] == 0) continue;  // torn down: firmware wakes it
     if (eligible[c] > t) {
       next = std::min(next, eligible[c]);
@@ -475,7 +501,9 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
   --r.buffered;
   --in_flight_;
   last_progress_ = t;
-  if (r.observed) observer_->on_occupancy(NodeId(node), static_cast<Dir>(ch.port), buffered(NodeId(node), static_cast<Dir>(ch.port)), t);
+  if (r.observed)
+    observer_->on_occupancy(NodeId(node), static_cast<Dir>(ch.port),
+                            buffered(NodeId(node), static_cast<Dir>(ch.port)), t);
 
   if (w.control() && opts_.routing == RoutingMode::Table) {
     // The control wavelet is routed with the old position; the switch moves after it passed.
@@ -483,9 +511,10 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     ColourRoute* route = tables_->find(NodeId(node), ch.colour);
     const auto cmd = static_cast<SwitchCommand>(w.data & 3u);
     const bool advanced = route->apply(cmd);
-    const bool pop = route->pop_mode == PopMode::AlwaysPop ||
-                     (route->pop_mode == PopMode::PopOnAdvance && advanced) ||
-                     (route->pop_mode == PopMode::PopOnAdvanceOrNop && (advanced || cmd == SwitchCommand::Nop));
+    const bool pop =
+        route->pop_mode == PopMode::AlwaysPop ||
+        (route->pop_mode == PopMode::PopOnAdvance && advanced) ||
+        (route->pop_mode == PopMode::PopOnAdvanceOrNop && (advanced || cmd == SwitchCommand::Nop));
     if (pop) {  // only the command field shifts; the control-task entry above it stays
       w.data = (w.data & ~0xFFFFu) | ((w.data & 0xFFFFu) >> 2);
     }
@@ -518,8 +547,9 @@ void WaveletFabric::grant(std::uint32_t node, std::uint8_t c, std::uint8_t mask,
     calendar_.schedule(t + credit_lat_, Event{node, Kind::RampCredit, 0, tag(ch.colour)});
   } else {
     const Dir from = static_cast<Dir>(ch.port);
-    calendar_.schedule(t + credit_lat_, Event{neighbour(node, from), Kind::Credit,
-                                              static_cast<std::uint8_t>(opposite(from)), tag(ch.colour)});
+    calendar_.schedule(t + credit_lat_,
+                       Event{neighbour(node, from), Kind::Credit,
+                             static_cast<std::uint8_t>(opposite(from)), tag(ch.colour)});
   }
 }
 
@@ -562,17 +592,23 @@ std::string WaveletFabric::stuck_report() const {
         for (int p = 0; p < kNumDirs; ++p) {
           if (!(mask & (1u << p))) continue;
           const OutChannel& oc = r.out[find_out(r, static_cast<Dir>(p), ch.colour)];
-          if (oc.credits == 0) why += std::string(why.empty() ? "" : ", ") + "no credit for " + dir_name(static_cast<Dir>(p));
-          if (oc.owner != kNoIndex && oc.owner != c) why += std::string(why.empty() ? "" : ", ") + dir_name(static_cast<Dir>(p)) + " held by another packet";
+          if (oc.credits == 0)
+            why += std::string(why.empty() ? "" : ", ") + "no credit for " +
+                   dir_name(static_cast<Dir>(p));
+          if (oc.owner != kNoIndex && oc.owner != c)
+            why += std::string(why.empty() ? "" : ", ") + dir_name(static_cast<Dir>(p)) +
+                   " held by another packet";
         }
         if (why.empty()) why = "waiting";
       }
-      out += "  router " + to_string(chip_.coord(NodeId(n))) + " in " + dir_name(static_cast<Dir>(ch.port)) +
-             " colour " + std::to_string(ch.colour.value()) + ": " + std::to_string(ch.count) + " wavelet(s), wants " +
-             DirSet(mask).to_string() + " (" + why + ")\n";
+      out += "  router " + to_string(chip_.coord(NodeId(n))) + " in " +
+             dir_name(static_cast<Dir>(ch.port)) + " colour " + std::to_string(ch.colour.value()) +
+             ": " + std::to_string(ch.count) + " wavelet(s), wants " + DirSet(mask).to_string() +
+             " (" + why + ")\n";
     }
   }
-  if (total > shown) out += "  ... and " + std::to_string(total - shown) + " more routers with stuck wavelets\n";
+  if (total > shown)
+    out += "  ... and " + std::to_string(total - shown) + " more routers with stuck wavelets\n";
   return out;
 }
 

@@ -44,21 +44,21 @@ inline std::uint32_t dest_word(Coord c) {
 
 struct FabricOptions {
   RoutingMode routing = RoutingMode::Table;
-  int dest_colours = 1;            // colours available to destination-routed traffic
-  bool infinite_ejection = false;  // ramp output never backpressures (traffic sinks)
+  int dest_colours = 1;               // colours available to destination-routed traffic
+  bool infinite_ejection = false;     // ramp output never backpressures (traffic sinks)
   std::int64_t stall_limit = 100000;  // cycles without any wavelet moving = deadlock
   bool progress = false;              // the SystemC shell prints a progress line every second
   bool validate_routes = true;        // refuse colour tables that break the PLMR limits
 };
 
 struct FabricCounters {
-  std::uint64_t wavelet_hops = 0;      // link traversals between routers
-  std::uint64_t ramp_injections = 0;   // wavelets entering from clients
-  std::uint64_t ramp_deliveries = 0;   // wavelets leaving to clients
+  std::uint64_t wavelet_hops = 0;     // link traversals between routers
+  std::uint64_t ramp_injections = 0;  // wavelets entering from clients
+  std::uint64_t ramp_deliveries = 0;  // wavelets leaving to clients
   std::uint64_t router_evaluations = 0;
-  std::uint64_t busy_cycles = 0;       // cycles that held at least one event
+  std::uint64_t busy_cycles = 0;  // cycles that held at least one event
   std::uint64_t control_wavelets = 0;
-  std::uint64_t credit_stalls = 0;     // head wavelets held back for lack of credit
+  std::uint64_t credit_stalls = 0;  // head wavelets held back for lack of credit
 };
 
 class WaveletFabric {
@@ -66,7 +66,8 @@ class WaveletFabric {
   // `tables` is required for RoutingMode::Table and must outlive the fabric (routers read switch
   // state from it, so firmware rewrites are seen immediately). Tables that fail
   // RouteTables::validate() are refused with a ConfigError before anything runs.
-  WaveletFabric(const ChipParams& chip, const FabricOptions& opts, RouteTables* tables, FabricClient& client);
+  WaveletFabric(const ChipParams& chip, const FabricOptions& opts, RouteTables* tables,
+                FabricClient& client);
 
   // --- Client side (call from FabricClient callbacks or before running) -----------------------
   // True if the ramp of `node` can take a wavelet on colour c at cycle t.
@@ -109,7 +110,9 @@ class WaveletFabric {
 
   const FabricCounters& counters() const { return counters_; }
   // Wavelets sent by a router on each output port (N, E, S, W, RAMP), for link utilisation.
-  std::array<std::uint32_t, kNumDirs> link_wavelets(NodeId node) const { return routers_[node.value()].sent; }
+  std::array<std::uint32_t, kNumDirs> link_wavelets(NodeId node) const {
+    return routers_[node.value()].sent;
+  }
   // Wavelets buffered at a router's input port (all colours), for traces.
   int buffered(NodeId node, Dir in_port) const;
   std::size_t router_bytes() const;  // heap + inline state of all routers, for the benchmark
@@ -159,7 +162,16 @@ class WaveletFabric {
     std::uint16_t x = 0, y = 0;  // coordinates, so routing needs no division
     bool observed = false;
   };
-  enum class Kind : std::uint8_t { Arrival, Credit, RampCredit, Deliver, ClientWake, Evaluate, TeardownExit, RouteRewrite };
+  enum class Kind : std::uint8_t {
+    Arrival,
+    Credit,
+    RampCredit,
+    Deliver,
+    ClientWake,
+    Evaluate,
+    TeardownExit,
+    RouteRewrite
+  };
   // 20 bytes: the colour of credits and the token of client wake-ups travel in w.
   struct Event {
     std::uint32_t node;

@@ -6,14 +6,22 @@ namespace wse {
 
 const char* vector_op_name(VectorOp op) {
   switch (op) {
-    case VectorOp::Fma: return "fma";
-    case VectorOp::Add: return "add";
-    case VectorOp::Mul: return "mul";
-    case VectorOp::Max: return "max";
-    case VectorOp::Copy: return "copy";
-    case VectorOp::Fill: return "fill";
-    case VectorOp::ReduceAdd: return "reduce_add";
-    case VectorOp::Exp: return "exp";
+    case VectorOp::Fma:
+      return "fma";
+    case VectorOp::Add:
+      return "add";
+    case VectorOp::Mul:
+      return "mul";
+    case VectorOp::Max:
+      return "max";
+    case VectorOp::Copy:
+      return "copy";
+    case VectorOp::Fill:
+      return "fill";
+    case VectorOp::ReduceAdd:
+      return "reduce_add";
+    case VectorOp::Exp:
+      return "exp";
   }
   return "?";
 }
@@ -22,14 +30,20 @@ double lanes(const PeParams& pe, VectorOp op, DType t) {
   const bool h = t == DType::F16;
   const SimdLanes& l = pe.lanes;
   switch (op) {
-    case VectorOp::Fma: return h ? l.f16_fma : l.f32_fma;
+    case VectorOp::Fma:
+      return h ? l.f16_fma : l.f32_fma;
     case VectorOp::Add:
-    case VectorOp::Mul: return h ? l.f16_add : l.f32_add;
-    case VectorOp::Max: return h ? l.f16_max : l.f32_max;
+    case VectorOp::Mul:
+      return h ? l.f16_add : l.f32_add;
+    case VectorOp::Max:
+      return h ? l.f16_max : l.f32_max;
     case VectorOp::Copy:
-    case VectorOp::Fill: return h ? l.f16_copy : l.f32_copy;
-    case VectorOp::ReduceAdd: return 1.0 / static_cast<double>(std::max<std::int64_t>(1, pe.reduce_scalar.count()));
-    case VectorOp::Exp: return h ? l.f16_fma : l.f32_fma;
+    case VectorOp::Fill:
+      return h ? l.f16_copy : l.f32_copy;
+    case VectorOp::ReduceAdd:
+      return 1.0 / static_cast<double>(std::max<std::int64_t>(1, pe.reduce_scalar.count()));
+    case VectorOp::Exp:
+      return h ? l.f16_fma : l.f32_fma;
   }
   return 1;
 }

@@ -9,8 +9,12 @@ namespace wse {
 
 enum class DType : std::uint8_t { F16, F32 };
 
-constexpr int dtype_bytes(DType t) { return t == DType::F16 ? 2 : 4; }
-constexpr const char* dtype_name(DType t) { return t == DType::F16 ? "f16" : "f32"; }
+constexpr int dtype_bytes(DType t) {
+  return t == DType::F16 ? 2 : 4;
+}
+constexpr const char* dtype_name(DType t) {
+  return t == DType::F16 ? "f16" : "f32";
+}
 
 using f16 = _Float16;
 

@@ -10,12 +10,17 @@ namespace wse {
 
 // ---- firmware API -----------------------------------------------------------------------------
 
-Coord PeContext::coord() const { return pe_.at_; }
-Cycles PeContext::now() const { return Cycles(pe_.issue_at_); }
+Coord PeContext::coord() const {
+  return pe_.at_;
+}
+Cycles PeContext::now() const {
+  return Cycles(pe_.issue_at_);
+}
 
 const Buffer& PeContext::buffer(const std::string& name) const {
   auto it = pe_.buffers_.find(name);
-  if (it == pe_.buffers_.end()) throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + name + "'");
+  if (it == pe_.buffers_.end())
+    throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + name + "'");
   return it->second;
 }
 
@@ -68,9 +73,11 @@ void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, 
   o.out_colour = out;
   pe_.issue(o);
 }
-void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands, int control_task) {
+void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands,
+                             int control_task) {
   // A one-wavelet send whose payload is the control word; the view only sizes it (1 wavelet).
-  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::Send, c, View{Buffer{0, 1, DType::F32}, 0, 1}, false, {});
+  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::Send, c,
+                                       View{Buffer{0, 1, DType::F32}, 0, 1}, false, {});
   o.is_control = true;
   o.control = control_word(commands) | (control_task >= 0 ? control_task_bits(control_task) : 0u);
   pe_.issue(o);
@@ -90,9 +97,15 @@ void PeContext::scalar(int instructions) {
   pe_.issue(o);
 }
 
-void PeContext::activate(int task) { pe_.issue(PeEngine::task_op(OnDone::activate(task))); }
-void PeContext::unblock(int task) { pe_.issue(PeEngine::task_op(OnDone::unblock(task))); }
-void PeContext::block(int task) { pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task})); }
+void PeContext::activate(int task) {
+  pe_.issue(PeEngine::task_op(OnDone::activate(task)));
+}
+void PeContext::unblock(int task) {
+  pe_.issue(PeEngine::task_op(OnDone::unblock(task)));
+}
+void PeContext::block(int task) {
+  pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task}));
+}
 
 void PeSetup::buffer(const std::string& name, DType type, std::int64_t elements) {
   pe_.requests_.push_back({name, type, elements});
@@ -111,10 +124,12 @@ void PeSetup::bind_control(int task, TaskBody body, TaskPriority p) {
   pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
 }
 namespace {
-void bind_queue(std::map<std::uint8_t, int>& map, const std::vector<int>& depths, Coord at, const char* what, Color c, int q) {
+void bind_queue(std::map<std::uint8_t, int>& map, const std::vector<int>& depths, Coord at,
+                const char* what, Color c, int q) {
   const int count = static_cast<int>(depths.size());
   if (q < 0 || q >= count) {
-    throw ConfigError(Location{"", 0, 0, "PE " + to_string(at)}, "", std::string(what) + " queue " + std::to_string(q) + " does not exist",
+    throw ConfigError(Location{"", 0, 0, "PE " + to_string(at)}, "",
+                      std::string(what) + " queue " + std::to_string(q) + " does not exist",
                       "0.." + std::to_string(count - 1));
   }
   map[c.value()] = q;
@@ -132,13 +147,20 @@ void PeSetup::bind_input_queue(Color c, int q) {
 void PeSetup::bind_output_queue(Color c, int q) {
   bind_queue(pe_.output_queue_of_, pe_.chip_.pe.output_queue_depths, pe_.at_, "output", c, q);
 }
-void PeSetup::activate(int task) { pe_.tasks_.activate(task); }
-void PeSetup::block(int task) { pe_.tasks_.block(task); }
+void PeSetup::activate(int task) {
+  pe_.tasks_.activate(task);
+}
+void PeSetup::block(int task) {
+  pe_.tasks_.block(task);
+}
 
 // ---- engine -----------------------------------------------------------------------------------
 
 PeEngine::PeEngine(const ChipParams& chip, Coord at, bool functional)
-    : chip_(chip), at_(at), sram_(chip.pe, functional), tasks_(chip.pe.task_ids),
+    : chip_(chip),
+      at_(at),
+      sram_(chip.pe, functional),
+      tasks_(chip.pe.task_ids),
       bodies_(static_cast<std::size_t>(chip.pe.task_ids)) {}
 
 void PeEngine::finish_setup(const std::string& program) {
@@ -146,7 +168,9 @@ void PeEngine::finish_setup(const std::string& program) {
   for (std::size_t i = 0; i < laid.size(); ++i) buffers_[requests_[i].name] = laid[i];
 }
 
-void PeEngine::issue(Op op) { main_.push_back(op); }
+void PeEngine::issue(Op op) {
+  main_.push_back(op);
+}
 
 int PeEngine::delivery_capacity(Color c) const {
   return queue_depth(input_queue_of_, chip_.pe.input_queue_depths, c) +
@@ -181,13 +205,16 @@ void PeEngine::deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric) 
   if (task != data_task_of_.end()) tasks_.data_arrived(task->second);
 }
 
-std::uint32_t PeEngine::vector_elements(const Op& op) { return op.vop == VectorOp::ReduceAdd ? op.a.length : op.dst.length; }
+std::uint32_t PeEngine::vector_elements(const Op& op) {
+  return op.vop == VectorOp::ReduceAdd ? op.a.length : op.dst.length;
+}
 
 void PeEngine::apply_vector(const Op& op) {
   const std::uint32_t n = vector_elements(op);
   counters_.flops += vector_cost(chip_.pe, op.vop, op.dst.buffer.type, n).flops;
   if (!sram_.functional()) {
-    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
+    const std::uint64_t bytes =
+        static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
     const int reads = op.vop == VectorOp::Copy || op.vop == VectorOp::Fill ? 1 : 2;
     sram_.count(bytes * static_cast<std::uint64_t>(op.vop == VectorOp::Fill ? 0 : reads), bytes);
     return;
@@ -198,17 +225,30 @@ void PeEngine::apply_vector(const Op& op) {
     switch (op.vop) {
       case VectorOp::Fma:
         if (d.type == DType::F16) {
-          const std::uint16_t x = sram_.read_f16(op.a.buffer, op.a.offset + i), y = sram_.read_f16(op.b.buffer, op.b.offset + i);
+          const std::uint16_t x = sram_.read_f16(op.a.buffer, op.a.offset + i),
+                              y = sram_.read_f16(op.b.buffer, op.b.offset + i);
           sram_.write_f16(d, op.dst.offset + i, f16_fma(y, f16_bits(op.scalar), x));
           continue;
         }
-        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, op.b.offset + i) * op.scalar;
+        r = sram_.read(op.a.buffer, op.a.offset + i) +
+            sram_.read(op.b.buffer, op.b.offset + i) * op.scalar;
         break;
-      case VectorOp::Add: r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, op.b.offset + i); break;
-      case VectorOp::Mul: r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.b.buffer, op.b.offset + i); break;
-      case VectorOp::Max: r = std::max(sram_.read(op.a.buffer, op.a.offset + i), sram_.read(op.b.buffer, op.b.offset + i)); break;
-      case VectorOp::Copy: r = sram_.read(op.a.buffer, op.a.offset + i); break;
-      case VectorOp::Fill: r = op.scalar; break;
+      case VectorOp::Add:
+        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, op.b.offset + i);
+        break;
+      case VectorOp::Mul:
+        r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.b.buffer, op.b.offset + i);
+        break;
+      case VectorOp::Max:
+        r = std::max(sram_.read(op.a.buffer, op.a.offset + i),
+                     sram_.read(op.b.buffer, op.b.offset + i));
+        break;
+      case VectorOp::Copy:
+        r = sram_.read(op.a.buffer, op.a.offset + i);
+        break;
+      case VectorOp::Fill:
+        r = op.scalar;
+        break;
       case VectorOp::Exp: {
         const float base = 1.0f + sram_.read(op.a.buffer, op.a.offset + i) / 256.0f;
         r = base * base * base * base;
@@ -269,8 +309,10 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   };
   auto add_words = [&](std::uint32_t x, std::uint32_t y) -> std::uint32_t {
     if (half) {
-      const auto lo = f16_bits(f16_value(static_cast<std::uint16_t>(x)) + f16_value(static_cast<std::uint16_t>(y)));
-      const auto hi = f16_bits(f16_value(static_cast<std::uint16_t>(x >> 16)) + f16_value(static_cast<std::uint16_t>(y >> 16)));
+      const auto lo = f16_bits(f16_value(static_cast<std::uint16_t>(x)) +
+                               f16_value(static_cast<std::uint16_t>(y)));
+      const auto hi = f16_bits(f16_value(static_cast<std::uint16_t>(x >> 16)) +
+                               f16_value(static_cast<std::uint16_t>(y >> 16)));
       return lo | (static_cast<std::uint32_t>(hi) << 16);
     }
     float a, b;
@@ -284,7 +326,8 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   auto store = [&](std::uint32_t word) {
     if (half) {
       sram_.write_f16(v.buffer, v.offset + first, static_cast<std::uint16_t>(word & 0xFFFFu));
-      if (two) sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(word >> 16));
+      if (two)
+        sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(word >> 16));
     } else {
       float f;
       std::memcpy(&f, &word, 4);
@@ -294,12 +337,21 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
 
   std::uint32_t word = 0;
   switch (op.kind) {
-    case Op::Kind::Send: word = op.is_control ? op.control : mem_word(); break;
-    case Op::Kind::Recv: store(in); break;
-    case Op::Kind::RecvAdd: store(add_words(mem_word(), in)); break;
-    case Op::Kind::RecvAddSend: word = add_words(in, mem_word()); break;
+    case Op::Kind::Send:
+      word = op.is_control ? op.control : mem_word();
+      break;
+    case Op::Kind::Recv:
+      store(in);
+      break;
+    case Op::Kind::RecvAdd:
+      store(add_words(mem_word(), in));
+      break;
+    case Op::Kind::RecvAddSend:
+      word = add_words(in, mem_word());
+      break;
     case Op::Kind::Vector:
-    case Op::Kind::Route: break;
+    case Op::Kind::Route:
+      break;
   }
   if (receives && op.kind != Op::Kind::Recv) counters_.flops += two ? 2 : 1;
   if (sends) {
@@ -328,7 +380,8 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     if (op.next > t) {
       want(op.next);
     } else if ((op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend) &&
-               fabric.ramp_has_credit(node, op.kind == Op::Kind::Send ? op.colour : op.out_colour) &&
+               fabric.ramp_has_credit(node,
+                                      op.kind == Op::Kind::Send ? op.colour : op.out_colour) &&
                (op.kind == Op::Kind::Send || !queues_[op.colour.value()].empty())) {
       want(t + 1);
     }
@@ -365,8 +418,10 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       }
       if (op.kind == Op::Kind::Vector) {
         const bool scalar_only = op.dst.length == 0;
-        const std::int64_t cost = scalar_only ? chip_.pe.scalar_op.count() * op.scalar_instructions
-                                              : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();
+        const std::int64_t cost =
+            scalar_only ? chip_.pe.scalar_op.count() * op.scalar_instructions
+                        : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op))
+                              .cycles.count();
         if (t < op.start + cost) continue;
         if (!scalar_only) apply_vector(op);
         complete(op);
@@ -381,7 +436,8 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
         // advance again).
         if (static_cast<int>(micro_.size()) >= chip_.pe.microthreads) continue;
         Op launched = op;
-        const std::int64_t at = std::max(op.start, t);  // later than planned if it waited for a thread
+        const std::int64_t at =
+            std::max(op.start, t);  // later than planned if it waited for a thread
         launched.start = at;
         launched.next = at + dispatch;
         main_free_ = at + chip_.pe.scalar_op.count();
@@ -440,8 +496,11 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     } else if (op.async) {
       // Waiting for a free microthread: a completion will call advance again.
     } else if (op.kind == Op::Kind::Vector) {
-      const std::int64_t cost = op.dst.length == 0 ? chip_.pe.scalar_op.count() * op.scalar_instructions
-                                                   : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op)).cycles.count();
+      const std::int64_t cost =
+          op.dst.length == 0
+              ? chip_.pe.scalar_op.count() * op.scalar_instructions
+              : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op))
+                    .cycles.count();
       want(op.start + cost);
     } else {
       wait_fabric(op);
@@ -456,7 +515,8 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
 
 PeArray::PeArray(const ChipParams& chip, bool functional) : chip_(chip), functional_(functional) {}
 
-PeEngine& PeArray::place(Coord at, const std::string& program, const std::function<void(PeSetup&)>& setup) {
+PeEngine& PeArray::place(Coord at, const std::string& program,
+                         const std::function<void(PeSetup&)>& setup) {
   auto pe = std::make_unique<PeEngine>(chip_, at, functional_);
   PeSetup s(*pe);
   setup(s);
@@ -498,14 +558,19 @@ void PeArray::run(NodeId node, std::int64_t t) {
 void PeArray::on_deliver(NodeId node, const Wavelet& w, Cycles t) {
   auto it = pes_.find(node.value());
   if (it == pes_.end()) {
-    throw SimulationError("wavelet on colour " + std::to_string(w.colour.value()) + " delivered to PE " +
-                          to_string(chip_.coord(node)) + ", which runs no program");
+    throw SimulationError("wavelet on colour " + std::to_string(w.colour.value()) +
+                          " delivered to PE " + to_string(chip_.coord(node)) +
+                          ", which runs no program");
   }
   it->second->deliver(w, t.count(), *fabric_);
   run(node, t.count());
 }
 
-void PeArray::on_ramp_credit(NodeId node, Color, Cycles t) { run(node, t.count()); }
-void PeArray::on_wake(NodeId node, std::uint32_t, Cycles t) { run(node, t.count()); }
+void PeArray::on_ramp_credit(NodeId node, Color, Cycles t) {
+  run(node, t.count());
+}
+void PeArray::on_wake(NodeId node, std::uint32_t, Cycles t) {
+  run(node, t.count());
+}
 
 }  // namespace wse

@@ -145,26 +145,35 @@ class PeEngine {
   friend class PeContext;
   friend class PeSetup;
   struct Op {
-    enum class Kind : std::uint8_t { Vector, Send, Recv, RecvAdd, RecvAddSend, Route } kind = Kind::Vector;
+    enum class Kind : std::uint8_t {
+      Vector,
+      Send,
+      Recv,
+      RecvAdd,
+      RecvAddSend,
+      Route
+    } kind = Kind::Vector;
     VectorOp vop = VectorOp::Copy;
     View dst, a, b;
     float scalar = 0;
-    Color colour;      // the fabric colour (input colour for RecvAddSend)
-    Color out_colour;  // RecvAddSend only
+    Color colour;                          // the fabric colour (input colour for RecvAddSend)
+    Color out_colour;                      // RecvAddSend only
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
     bool is_control = false;
     bool async = false;
     OnDone done;
-    std::int64_t start = -1;     // first cycle it may act
-    std::int64_t next = -1;      // next cycle a wavelet may move
-    std::uint32_t moved = 0;     // wavelets moved so far
+    std::int64_t start = -1;  // first cycle it may act
+    std::int64_t next = -1;   // next cycle a wavelet may move
+    std::uint32_t moved = 0;  // wavelets moved so far
   };
   void issue(Op op);
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
   static Op task_op(OnDone change);
   std::uint32_t wavelets_of(const View& v) const;
-  const View& fabric_view(const Op& op) const { return op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend ? op.a : op.dst; }
+  const View& fabric_view(const Op& op) const {
+    return op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend ? op.a : op.dst;
+  }
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
   void apply_vector(const Op& op);
@@ -179,12 +188,12 @@ class PeEngine {
   std::vector<BufferRequest> requests_;
   std::map<std::string, Buffer> buffers_;
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
-  std::map<std::uint8_t, int> data_task_of_;             // colour -> data task
-  std::map<int, std::deque<std::uint32_t>> control_args_; // control task -> words that fired it
-  std::map<std::uint8_t, int> input_queue_of_;           // colour -> input queue (explicit bindings)
-  std::map<std::uint8_t, int> output_queue_of_;          // colour -> output queue (explicit bindings)
-  std::deque<Op> main_;                                  // ops of the running task
-  std::vector<Op> micro_;                                // asynchronous ops in flight
+  std::map<std::uint8_t, int> data_task_of_;            // colour -> data task
+  std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
+  std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
+  std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
+  std::deque<Op> main_;                          // ops of the running task
+  std::vector<Op> micro_;                        // asynchronous ops in flight
   bool running_ = false;
   std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
   std::int64_t issue_at_ = 0;   // while a body runs: the cycle its next op is issued

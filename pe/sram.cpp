@@ -14,7 +14,8 @@ std::vector<Buffer> layout_buffers(const PeParams& pe, Coord at, const std::stri
   std::string listing;
   for (const auto& r : requests) {
     next = (next + 3) / 4 * 4;
-    out.push_back(Buffer{static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(r.elements), r.type});
+    out.push_back(
+        Buffer{static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(r.elements), r.type});
     next += r.bytes();
     listing += (listing.empty() ? "" : ", ") + r.name + " " + std::to_string(r.elements) + " x " +
                dtype_name(r.type) + " = " + std::to_string(r.bytes()) + " B";
@@ -22,8 +23,9 @@ std::vector<Buffer> layout_buffers(const PeParams& pe, Coord at, const std::stri
   if (next > pe.sram_bytes) {
     throw ConfigError(Location{"", 0, 0, "program '" + program + "'"}, "",
                       "PE " + to_string(at) + " needs " + std::to_string(next) + " B of SRAM (" +
-                          std::to_string(pe.sram_reserved) + " B reserved + " + listing + ") but has " +
-                          std::to_string(pe.sram_bytes) + " B (" + format_quantity(double(pe.sram_bytes), UnitKind::Bytes) + ")",
+                          std::to_string(pe.sram_reserved) + " B reserved + " + listing +
+                          ") but has " + std::to_string(pe.sram_bytes) + " B (" +
+                          format_quantity(double(pe.sram_bytes), UnitKind::Bytes) + ")",
                       "", "Use a larger grid (smaller tiles) or fewer buffers");
   }
   return out;
@@ -34,8 +36,11 @@ SramModel::SramModel(const PeParams& pe, bool functional) : capacity_(pe.sram_by
 }
 
 std::uint32_t SramModel::word_index(const Buffer& b, std::uint32_t i, int word) const {
-  if (i >= b.elements) throw std::out_of_range("SRAM buffer index " + std::to_string(i) + " >= " + std::to_string(b.elements));
-  return (b.offset + i * static_cast<std::uint32_t>(dtype_bytes(b.type))) / 2 + static_cast<std::uint32_t>(word);
+  if (i >= b.elements)
+    throw std::out_of_range("SRAM buffer index " + std::to_string(i) +
+                            " >= " + std::to_string(b.elements));
+  return (b.offset + i * static_cast<std::uint32_t>(dtype_bytes(b.type))) / 2 +
+         static_cast<std::uint32_t>(word);
 }
 
 std::uint16_t SramModel::read_f16(const Buffer& b, std::uint32_t i) {

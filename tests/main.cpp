@@ -8,7 +8,8 @@
 namespace {
 void report_to_gtest(const sc_core::sc_report& r, const sc_core::sc_actions& actions) {
   if (r.get_severity() >= sc_core::SC_WARNING) {
-    ADD_FAILURE() << "SystemC " << (r.get_severity() == sc_core::SC_WARNING ? "warning" : "error") << ": " << r.what();
+    ADD_FAILURE() << "SystemC " << (r.get_severity() == sc_core::SC_WARNING ? "warning" : "error")
+                  << ": " << r.what();
   }
   sc_core::sc_report_handler::default_handler(r, actions);
 }

@@ -4,7 +4,8 @@
 
 namespace wse {
 
-HostPort::HostPort(const sc_core::sc_module_name& name, const ChipParams& chip, std::vector<SramModel>& srams)
+HostPort::HostPort(const sc_core::sc_module_name& name, const ChipParams& chip,
+                   std::vector<SramModel>& srams)
     : sc_core::sc_module(name), chip_(chip), srams_(srams), window_(1) {
   while (window_ < static_cast<std::uint64_t>(chip.pe.sram_bytes)) window_ <<= 1;
   socket.register_b_transport(this, &HostPort::b_transport);
@@ -12,8 +13,10 @@ HostPort::HostPort(const sc_core::sc_module_name& name, const ChipParams& chip, 
 }
 
 sc_core::sc_time HostPort::transfer_time(std::uint64_t bytes, std::uint64_t windows) const {
-  const double channels = static_cast<double>(std::min<std::uint64_t>(static_cast<std::uint64_t>(chip_.host.channels), std::max<std::uint64_t>(1, windows)));
-  const double seconds = chip_.host.transfer_overhead + static_cast<double>(bytes) / (chip_.host.channel_bandwidth * channels);
+  const double channels = static_cast<double>(std::min<std::uint64_t>(
+      static_cast<std::uint64_t>(chip_.host.channels), std::max<std::uint64_t>(1, windows)));
+  const double seconds = chip_.host.transfer_overhead +
+                         static_cast<double>(bytes) / (chip_.host.channel_bandwidth * channels);
   return sc_core::sc_time(seconds, sc_core::SC_SEC);
 }
 
@@ -23,7 +26,8 @@ std::uint64_t HostPort::check_range(std::uint64_t address, std::uint64_t length)
   if (last >= static_cast<std::uint64_t>(chip_.num_nodes())) return 0;
   for (std::uint64_t n = first; n <= last; ++n) {
     // The part of [address, address + length) inside window n must lie within the SRAM.
-    const std::uint64_t lo = std::max(address, n * window_), hi = std::min(address + length, (n + 1) * window_);
+    const std::uint64_t lo = std::max(address, n * window_),
+                        hi = std::min(address + length, (n + 1) * window_);
     if (hi - n * window_ > static_cast<std::uint64_t>(chip_.pe.sram_bytes) || lo >= hi) return 0;
   }
   return last - first + 1;
@@ -65,7 +69,8 @@ void HostPort::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay
 }
 
 unsigned int HostPort::transport_dbg(tlm::tlm_generic_payload& tx) {
-  if ((!tx.is_read() && !tx.is_write()) || check_range(tx.get_address(), tx.get_data_length()) == 0) return 0;
+  if ((!tx.is_read() && !tx.is_write()) || check_range(tx.get_address(), tx.get_data_length()) == 0)
+    return 0;
   copy(tx, false);
   return tx.get_data_length();
 }

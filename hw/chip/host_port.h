@@ -11,9 +11,9 @@
 
 #include <vector>
 
+#include <tlm_utils/simple_target_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "hw/params/chip_params.h"
 #include "pe/sram.h"
@@ -25,7 +25,8 @@ class HostPort : public sc_core::sc_module {
   tlm_utils::simple_target_socket<HostPort> socket{"socket"};
 
   // `srams` holds one SramModel per PE in node order and must outlive the port.
-  HostPort(const sc_core::sc_module_name& name, const ChipParams& chip, std::vector<SramModel>& srams);
+  HostPort(const sc_core::sc_module_name& name, const ChipParams& chip,
+           std::vector<SramModel>& srams);
 
   std::uint64_t window() const { return window_; }
   std::uint64_t address(Coord pe, std::uint32_t offset) const {

@@ -15,10 +15,13 @@ struct PlacementParams {
 const ParamTable<PlacementParams>& placement_table() {
   static const ParamTable<PlacementParams> t = [] {
     ParamTable<PlacementParams> t;
-    t.text("program", "row_broadcast", "registered program to run ('wafersim list' shows them)",
-           [](PlacementParams& p) -> auto& { return p.program; });
-    t.int_list("rect", UnitKind::None, "[]", 0, 4096, "x, y, width, height of the PE rectangle; [] = the whole mesh",
-               [](PlacementParams& p) -> auto& { return p.rect; });
+    t.text(
+        "program", "row_broadcast", "registered program to run ('wafersim list' shows them)",
+        [](PlacementParams & p) -> auto& { return p.program; });
+    t.int_list(
+        "rect", UnitKind::None, "[]", 0, 4096,
+        "x, y, width, height of the PE rectangle; [] = the whole mesh",
+        [](PlacementParams & p) -> auto& { return p.rect; });
     return t;
   }();
   return t;
@@ -27,17 +30,27 @@ const ParamTable<PlacementParams>& placement_table() {
 class ProgramWorkload : public Workload {
  public:
   ProgramWorkload(const Scenario& s, PlacementParams p, std::unique_ptr<Program> program, Rect rect)
-      : chip_(s.chip.params), run_(s.run), p_(std::move(p)), program_(std::move(program)), rect_(rect),
-        tables_(chip_), pes_(chip_, s.run.data == DataMode::Functional) {
+      : chip_(s.chip.params),
+        run_(s.run),
+        p_(std::move(p)),
+        program_(std::move(program)),
+        rect_(rect),
+        tables_(chip_),
+        pes_(chip_, s.run.data == DataMode::Functional) {
     program_->layout(rect_, tables_);
     const auto problems = tables_.validate();  // before simulation, with router coordinates
     if (!problems.empty()) {
-      throw ConfigError(workload_location(s, "program"), "workload.program", "program '" + p_.program + "' on this rectangle: " + problems.front() +
-                        (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""));
+      throw ConfigError(
+          workload_location(s, "program"), "workload.program",
+          "program '" + p_.program + "' on this rectangle: " + problems.front() +
+              (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)"
+                                   : ""));
     }
     for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
       for (int x = rect_.x; x < rect_.x + rect_.width; ++x)
-        pes_.place({x, y}, p_.program, [&](PeSetup& setup) { program_->setup(setup, {x, y}, rect_); });
+        pes_.place({x, y}, p_.program, [&](PeSetup& setup) {
+          program_->setup(setup, {x, y}, rect_);
+        });
   }
 
   nlohmann::ordered_json config_json() const override {
@@ -60,7 +73,8 @@ class ProgramWorkload : public Workload {
     std::string verdict = "not checked (timing data mode)";
     if (functional) {
       const std::string mismatch = program_->check(pes_, rect_);
-      if (!mismatch.empty()) throw SimulationError("program '" + p_.program + "' computed a wrong result: " + mismatch);
+      if (!mismatch.empty())
+        throw SimulationError("program '" + p_.program + "' computed a wrong result: " + mismatch);
       verdict = "pass";
     }
     std::uint64_t flops = 0, sent = 0, tasks = 0, sram_read = 0, sram_written = 0;
@@ -104,25 +118,31 @@ class ProgramWorkload : public Workload {
 std::unique_ptr<Workload> create(const Scenario& s) {
   // The placement keys belong to this workload; the others to the chosen program.
   RawSection mine, theirs;
-  for (const auto& e : s.workload.entries()) (placement_table().find(e.key) ? mine : theirs).set(e.key, e.value);
+  for (const auto& e : s.workload.entries())
+    (placement_table().find(e.key) ? mine : theirs).set(e.key, e.value);
   PlacementParams p = resolve_section(placement_table(), mine, "workload.");
   const ProgramKind* kind = builtin_programs().find(p.program);
   if (!kind) {
     const std::string near = closest_match(p.program, builtin_programs().names());
-    throw ConfigError(workload_location(s, "program"), "workload.program", "unknown program '" + p.program + "'",
-                      join(builtin_programs().names()), near.empty() ? "" : "Did you mean '" + near + "'?");
+    throw ConfigError(workload_location(s, "program"), "workload.program",
+                      "unknown program '" + p.program + "'", join(builtin_programs().names()),
+                      near.empty() ? "" : "Did you mean '" + near + "'?");
   }
   require_wavelet_fidelity(s, "programs run");
   const ChipParams& chip = s.chip.params;
   Rect rect{0, 0, chip.mesh.width, chip.mesh.height};
   if (!p.rect.empty()) {
-    if (p.rect.size() != 4) throw ConfigError(workload_location(s, "rect"), "workload.rect", "needs 4 numbers: x, y, width, height");
-    rect = Rect{p.rect[0], p.rect[1], p.rect[2], p.rect[3]};
-    if (rect.width < 1 || rect.height < 1 || rect.x + rect.width > chip.mesh.width || rect.y + rect.height > chip.mesh.height) {
+    if (p.rect.size() != 4)
       throw ConfigError(workload_location(s, "rect"), "workload.rect",
-                        "rectangle " + std::to_string(rect.width) + "x" + std::to_string(rect.height) + " at " +
-                            to_string(Coord{rect.x, rect.y}) + " does not fit the " + std::to_string(chip.mesh.width) + "x" +
-                            std::to_string(chip.mesh.height) + " mesh");
+                        "needs 4 numbers: x, y, width, height");
+    rect = Rect{p.rect[0], p.rect[1], p.rect[2], p.rect[3]};
+    if (rect.width < 1 || rect.height < 1 || rect.x + rect.width > chip.mesh.width ||
+        rect.y + rect.height > chip.mesh.height) {
+      throw ConfigError(
+          workload_location(s, "rect"), "workload.rect",
+          "rectangle " + std::to_string(rect.width) + "x" + std::to_string(rect.height) + " at " +
+              to_string(Coord{rect.x, rect.y}) + " does not fit the " +
+              std::to_string(chip.mesh.width) + "x" + std::to_string(chip.mesh.height) + " mesh");
     }
   }
   return std::make_unique<ProgramWorkload>(s, std::move(p), kind->create(theirs), rect);
@@ -131,8 +151,9 @@ std::unique_ptr<Workload> create(const Scenario& s) {
 }  // namespace
 
 void register_program_workload(WorkloadRegistry& registry) {
-  registry.add(WorkloadKind{"program", "a registered firmware program on a rectangle of PEs (see Firmware programs)",
-                            param_infos(placement_table()), create});
+  registry.add(WorkloadKind{
+      "program", "a registered firmware program on a rectangle of PEs (see Firmware programs)",
+      param_infos(placement_table()), create});
 }
 
 }  // namespace wse

@@ -33,11 +33,13 @@ YamlDoc load_yaml_text(const std::string& text, const std::string& name) {
     doc.root = YAML::Load(text);
   } catch (const YAML::Exception& ex) {
     Location loc{name, ex.mark.line + 1, ex.mark.column + 1, {}};
-    throw ConfigError(loc, "", "malformed YAML: " + ex.msg, "", "Fix the YAML syntax at this position");
+    throw ConfigError(loc, "", "malformed YAML: " + ex.msg, "",
+                      "Fix the YAML syntax at this position");
   }
   if (doc.root.IsNull()) doc.root = YAML::Node(YAML::NodeType::Map);
   if (!doc.root.IsMap()) {
-    throw ConfigError(location_of(doc, doc.root), "", "the document must be a mapping of keys to values");
+    throw ConfigError(location_of(doc, doc.root), "",
+                      "the document must be a mapping of keys to values");
   }
   return doc;
 }
@@ -45,7 +47,8 @@ YamlDoc load_yaml_text(const std::string& text, const std::string& name) {
 YamlDoc load_yaml_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    throw ConfigError(Location{path, 0, 0, {}}, "", "cannot open file (does it exist and is it readable?)");
+    throw ConfigError(Location{path, 0, 0, {}}, "",
+                      "cannot open file (does it exist and is it readable?)");
   }
   std::stringstream ss;
   ss << in.rdbuf();
@@ -60,8 +63,9 @@ Location location_of(const YamlDoc& doc, const YAML::Node& node) {
 
 std::string scalar_text(const YamlDoc& doc, const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar()) {
-    throw ConfigError(location_of(doc, node), key,
-                      node.IsNull() ? "has no value" : "expected a single value, not a list or mapping");
+    throw ConfigError(
+        location_of(doc, node), key,
+        node.IsNull() ? "has no value" : "expected a single value, not a list or mapping");
   }
   return node.Scalar();
 }
@@ -94,8 +98,10 @@ RawValue leaf(const YamlDoc& doc, const YAML::Node& node, const std::string& key
 
 }  // namespace
 
-void flatten_yaml(const YamlDoc& doc, const YAML::Node& map, const std::string& shown_prefix, RawSection& out) {
-  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& m, const std::string& prefix) {
+void flatten_yaml(const YamlDoc& doc, const YAML::Node& map, const std::string& shown_prefix,
+                  RawSection& out) {
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& m,
+                                                                        const std::string& prefix) {
     for (const auto& kv : m) {
       const std::string key = prefix + kv.first.Scalar();
       const YAML::Node& v = kv.second;
@@ -116,8 +122,8 @@ void flatten_yaml(const YamlDoc& doc, const YAML::Node& map, const std::string& 
   walk(map, "");
 }
 
-void throw_unknown_key(const std::string& key, const Location& loc, const std::vector<std::string>& known,
-                       const std::string& shown_prefix) {
+void throw_unknown_key(const std::string& key, const Location& loc,
+                       const std::vector<std::string>& known, const std::string& shown_prefix) {
   // Suggest among keys of the same group first ("noc.colurs" -> "noc.colours"), else all keys.
   const auto dot = key.rfind('.');
   const std::string group = dot == std::string::npos ? "" : key.substr(0, dot + 1);

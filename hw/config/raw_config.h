@@ -50,12 +50,13 @@ std::string scalar_text(const YamlDoc& doc, const YAML::Node& node, const std::s
 // Assigns every entry of `raw` to `target` through `table`; an unknown key is an error with the
 // nearest declared key suggested. Returns the source annotation per key (for the config echo).
 template <class T>
-void assign_section(const ParamTable<T>& table, const RawSection& raw, const std::string& shown_prefix,
-                    T& target);
+void assign_section(const ParamTable<T>& table, const RawSection& raw,
+                    const std::string& shown_prefix, T& target);
 
 // A parameter struct from its declarations: defaults, then the raw values over them.
 template <class T>
-T resolve_section(const ParamTable<T>& table, const RawSection& raw, const std::string& shown_prefix) {
+T resolve_section(const ParamTable<T>& table, const RawSection& raw,
+                  const std::string& shown_prefix) {
   T t{};
   table.apply_defaults(t, shown_prefix);
   assign_section(table, raw, shown_prefix, t);
@@ -63,11 +64,12 @@ T resolve_section(const ParamTable<T>& table, const RawSection& raw, const std::
 }
 
 [[noreturn]] void throw_unknown_key(const std::string& key, const Location& loc,
-                                    const std::vector<std::string>& known, const std::string& shown_prefix);
+                                    const std::vector<std::string>& known,
+                                    const std::string& shown_prefix);
 
 template <class T>
-void assign_section(const ParamTable<T>& table, const RawSection& raw, const std::string& shown_prefix,
-                    T& target) {
+void assign_section(const ParamTable<T>& table, const RawSection& raw,
+                    const std::string& shown_prefix, T& target) {
   for (const auto& e : raw.entries()) {
     const auto* entry = table.find(e.key);
     if (!entry) throw_unknown_key(e.key, e.value.loc, table.keys(), shown_prefix);

@@ -26,12 +26,14 @@ struct ChipLayers {
 
 void collect_chip(const YamlDoc& doc, const YAML::Node& node, int depth, ChipLayers& out);
 
-void collect_base(const YamlDoc& doc, const YAML::Node& ref, bool is_file, int depth, ChipLayers& out) {
+void collect_base(const YamlDoc& doc, const YAML::Node& ref, bool is_file, int depth,
+                  ChipLayers& out) {
   const Location loc = location_of(doc, ref);
   const std::string what = scalar_text(doc, ref, is_file ? "chip.file" : "chip.preset");
   if (depth > 8) throw ConfigError(loc, "chip", "chip descriptions refer to each other in a loop");
   if (is_file) {
-    const fs::path p = fs::path(what).is_absolute() ? fs::path(what) : fs::path(dir_of(doc.file)) / what;
+    const fs::path p =
+        fs::path(what).is_absolute() ? fs::path(what) : fs::path(dir_of(doc.file)) / what;
     YamlDoc base;
     try {
       base = load_yaml_file(p.lexically_normal().string());
@@ -47,8 +49,9 @@ void collect_base(const YamlDoc& doc, const YAML::Node& ref, bool is_file, int d
   const ChipPreset* preset = find_chip_preset(what);
   if (!preset) {
     const std::string near = closest_match(what, chip_preset_names());
-    throw ConfigError(loc, "chip.preset", "unknown chip preset '" + what + "'", join(chip_preset_names()),
-                      near.empty() ? "Or give a chip file with 'file:'" : "Did you mean '" + near + "'?");
+    throw ConfigError(
+        loc, "chip.preset", "unknown chip preset '" + what + "'", join(chip_preset_names()),
+        near.empty() ? "Or give a chip file with 'file:'" : "Did you mean '" + near + "'?");
   }
   YamlDoc base = load_yaml_text(preset->text, preset->path);
   collect_chip(base, base.root, depth + 1, out);
@@ -62,10 +65,12 @@ void collect_chip(const YamlDoc& doc, const YAML::Node& node, int depth, ChipLay
   }
   if (!node.IsMap()) {
     throw ConfigError(location_of(doc, node), "chip", "expected a preset name or a mapping",
-                      "a preset name (" + join(chip_preset_names()) + "), or {preset: NAME, <overrides>}, or {file: PATH, <overrides>}");
+                      "a preset name (" + join(chip_preset_names()) +
+                          "), or {preset: NAME, <overrides>}, or {file: PATH, <overrides>}");
   }
   if (node["preset"] && node["file"]) {
-    throw ConfigError(location_of(doc, node["file"]), "chip", "give either 'preset' or 'file', not both");
+    throw ConfigError(location_of(doc, node["file"]), "chip",
+                      "give either 'preset' or 'file', not both");
   }
   if (node["preset"]) collect_base(doc, node["preset"], false, depth, out);
   if (node["file"]) collect_base(doc, node["file"], true, depth, out);
@@ -73,7 +78,8 @@ void collect_chip(const YamlDoc& doc, const YAML::Node& node, int depth, ChipLay
   YAML::Node params(YAML::NodeType::Map);
   for (const auto& kv : node) {
     const std::string k = kv.first.Scalar();
-    if (std::find(kChipMetaKeys.begin(), kChipMetaKeys.end(), k) == kChipMetaKeys.end()) params[kv.first] = kv.second;
+    if (std::find(kChipMetaKeys.begin(), kChipMetaKeys.end(), k) == kChipMetaKeys.end())
+      params[kv.first] = kv.second;
   }
   RawSection layer;
   flatten_yaml(doc, params, "chip.", layer);
@@ -116,7 +122,8 @@ nlohmann::ordered_json ResolvedChip::to_json() const {
   return j;
 }
 
-ResolvedChip resolve_chip(const YamlDoc& doc, const YAML::Node& node, const RawSection& set_overrides) {
+ResolvedChip resolve_chip(const YamlDoc& doc, const YAML::Node& node,
+                          const RawSection& set_overrides) {
   ChipLayers layers;
   collect_chip(doc, node, 0, layers);
   return finish_chip(std::move(layers), set_overrides);
@@ -172,7 +179,8 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
   }
   Scenario s;
   s.file = doc.file;
-  s.name = root["name"] ? scalar_text(doc, root["name"], "name") : fs::path(doc.file).stem().string();
+  s.name =
+      root["name"] ? scalar_text(doc, root["name"], "name") : fs::path(doc.file).stem().string();
   if (root["description"]) s.description = scalar_text(doc, root["description"], "description");
 
   RawSection chip_sets, run_sets, workload_sets;
@@ -193,20 +201,23 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
     } else if (k == "name") {
       s.name = set.value.scalar;
     } else {
-      throw ConfigError(set.value.loc, k, "cannot be set", "keys under chip., workload., run., or name",
+      throw ConfigError(set.value.loc, k, "cannot be set",
+                        "keys under chip., workload., run., or name",
                         "For example: --set chip.mesh.width=16");
     }
   }
 
   if (!root["chip"]) {
-    throw ConfigError(Location{doc.file, 0, 0, {}}, "chip", "missing", "a preset name (" + join(chip_preset_names()) + ") or a mapping",
+    throw ConfigError(Location{doc.file, 0, 0, {}}, "chip", "missing",
+                      "a preset name (" + join(chip_preset_names()) + ") or a mapping",
                       "Add for example 'chip: wse2'");
   }
   s.chip = resolve_chip(doc, root["chip"], chip_sets);
 
   RawSection run_raw;
   if (root["run"]) {
-    if (!root["run"].IsMap()) throw ConfigError(location_of(doc, root["run"]), "run", "expected a mapping of run settings");
+    if (!root["run"].IsMap())
+      throw ConfigError(location_of(doc, root["run"]), "run", "expected a mapping of run settings");
     flatten_yaml(doc, root["run"], "run.", run_raw);
   }
   run_raw.merge(run_sets);
@@ -216,11 +227,15 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
   if (!vcd.empty()) {
     const RawValue* raw = run_raw.find("outputs.vcd_routers");
     const Location loc = raw ? raw->loc : Location{doc.file, 0, 0, {}};
-    if (vcd.size() % 2 != 0) throw ConfigError(loc, "run.outputs.vcd_routers", "needs x, y pairs (an even count of numbers)");
+    if (vcd.size() % 2 != 0)
+      throw ConfigError(loc, "run.outputs.vcd_routers",
+                        "needs x, y pairs (an even count of numbers)");
     for (size_t i = 0; i < vcd.size(); i += 2) {
       if (!s.chip.params.contains({vcd[i], vcd[i + 1]})) {
-        throw ConfigError(loc, "run.outputs.vcd_routers", "router " + to_string(Coord{vcd[i], vcd[i + 1]}) + " is outside the " +
-                          std::to_string(s.chip.params.mesh.width) + "x" + std::to_string(s.chip.params.mesh.height) + " mesh");
+        throw ConfigError(loc, "run.outputs.vcd_routers",
+                          "router " + to_string(Coord{vcd[i], vcd[i + 1]}) + " is outside the " +
+                              std::to_string(s.chip.params.mesh.width) + "x" +
+                              std::to_string(s.chip.params.mesh.height) + " mesh");
       }
     }
   }
@@ -228,10 +243,12 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
   const YAML::Node w = root["workload"];
   if (!w || !w.IsMap()) {
     throw ConfigError(w ? location_of(doc, w) : Location{doc.file, 0, 0, {}}, "workload",
-                      w ? "expected a mapping with a 'kind'" : "missing", "", "Add 'workload: {kind: ..., ...}'; 'wafersim list' shows the kinds");
+                      w ? "expected a mapping with a 'kind'" : "missing", "",
+                      "Add 'workload: {kind: ..., ...}'; 'wafersim list' shows the kinds");
   }
   if (!w["kind"] && kind_override.empty()) {
-    throw ConfigError(location_of(doc, w), "workload.kind", "missing", "", "'wafersim list' shows the workload kinds");
+    throw ConfigError(location_of(doc, w), "workload.kind", "missing", "",
+                      "'wafersim list' shows the workload kinds");
   }
   if (w["kind"]) {
     s.workload_kind = scalar_text(doc, w["kind"], "workload.kind");

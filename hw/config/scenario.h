@@ -44,7 +44,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
                             const std::vector<SetOverride>& sets = {});
 
 // Resolves a chip node (preset name, or map with preset/file and overrides) of `doc`.
-ResolvedChip resolve_chip(const YamlDoc& doc, const YAML::Node& node, const RawSection& set_overrides);
+ResolvedChip resolve_chip(const YamlDoc& doc, const YAML::Node& node,
+                          const RawSection& set_overrides);
 ResolvedChip resolve_preset(const std::string& name);
 
 }  // namespace wse

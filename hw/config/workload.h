@@ -19,7 +19,7 @@ namespace wse {
 struct RunResult {
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();  // snake_case keys with units
   nlohmann::ordered_json stats = nlohmann::ordered_json::object();    // the statistics tree
-  std::vector<std::pair<std::string, std::string>> files;             // extra outputs: name, content
+  std::vector<std::pair<std::string, std::string>> files;  // extra outputs: name, content
 };
 
 class Workload {
@@ -56,6 +56,5 @@ T resolve_workload_params(const ParamTable<T>& table, const Scenario& s) {
 Location workload_location(const Scenario& s, const std::string& key);
 // Throws ConfigError at run.fidelity unless the scenario asks for the wavelet fabric.
 void require_wavelet_fidelity(const Scenario& s, const std::string& what);
-
 
 }  // namespace wse

@@ -28,8 +28,9 @@ class ConfigError : public std::runtime_error {
   const std::string& problem() const { return problem_; }
 
  private:
-  static std::string compose(const Location& loc, const std::string& key, const std::string& problem,
-                             const std::string& valid, const std::string& remedy);
+  static std::string compose(const Location& loc, const std::string& key,
+                             const std::string& problem, const std::string& valid,
+                             const std::string& remedy);
   Location loc_;
   std::string key_;
   std::string problem_;

@@ -27,6 +27,8 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
-std::string json_text(const nlohmann::ordered_json& j) { return j.dump(2) + "\n"; }
+std::string json_text(const nlohmann::ordered_json& j) {
+  return j.dump(2) + "\n";
+}
 
 }  // namespace wse

@@ -30,7 +30,9 @@ class SplitMix64 {
   // Uniform in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // Uniform integer in [0, n).
-  std::uint64_t below(std::uint64_t n) { return static_cast<std::uint64_t>(uniform() * static_cast<double>(n)); }
+  std::uint64_t below(std::uint64_t n) {
+    return static_cast<std::uint64_t>(uniform() * static_cast<double>(n));
+  }
   // Number of failures before the first success of a Bernoulli(p) trial (p in (0, 1]).
   std::int64_t geometric(double p) {
     if (p >= 1.0) return 0;

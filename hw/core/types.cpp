@@ -8,11 +8,16 @@ std::string to_string(Coord c) {
 
 const char* dir_name(Dir d) {
   switch (d) {
-    case Dir::N: return "N";
-    case Dir::E: return "E";
-    case Dir::S: return "S";
-    case Dir::W: return "W";
-    case Dir::Ramp: return "RAMP";
+    case Dir::N:
+      return "N";
+    case Dir::E:
+      return "E";
+    case Dir::S:
+      return "S";
+    case Dir::W:
+      return "W";
+    case Dir::Ramp:
+      return "RAMP";
   }
   return "?";
 }

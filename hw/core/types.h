@@ -64,11 +64,16 @@ inline constexpr int kNumDirs = 5;
 const char* dir_name(Dir d);
 constexpr Dir opposite(Dir d) {
   switch (d) {
-    case Dir::N: return Dir::S;
-    case Dir::S: return Dir::N;
-    case Dir::E: return Dir::W;
-    case Dir::W: return Dir::E;
-    case Dir::Ramp: return Dir::Ramp;
+    case Dir::N:
+      return Dir::S;
+    case Dir::S:
+      return Dir::N;
+    case Dir::E:
+      return Dir::W;
+    case Dir::W:
+      return Dir::E;
+    case Dir::Ramp:
+      return Dir::Ramp;
   }
   return Dir::Ramp;
 }
@@ -92,7 +97,9 @@ class DirSet {
   std::string to_string() const;
 
  private:
-  static constexpr std::uint8_t bit(Dir d) { return static_cast<std::uint8_t>(1u << static_cast<int>(d)); }
+  static constexpr std::uint8_t bit(Dir d) {
+    return static_cast<std::uint8_t>(1u << static_cast<int>(d));
+  }
   std::uint8_t bits_ = 0;
 };
 

@@ -26,32 +26,48 @@ const std::vector<Suffix>& suffixes(UnitKind k) {
   static const std::vector<Suffix> none{};
   static const std::vector<Suffix> cycles{{"cycles", 1}, {"cycle", 1, true}};
   static const std::vector<Suffix> freq{{"Hz", 1}, {"kHz", 1e3}, {"MHz", 1e6}, {"GHz", 1e9}};
-  static const std::vector<Suffix> bytes{{"B", 1},           {"KiB", 1024.0},
-                                          {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-                                          {"kB", 1e3},        {"MB", 1e6},
-                                          {"GB", 1e9}};
+  static const std::vector<Suffix> bytes{
+      {"B", 1},    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+      {"kB", 1e3}, {"MB", 1e6},     {"GB", 1e9}};
   static const std::vector<Suffix> energy{{"J", 1},     {"mJ", 1e-3},  {"uJ", 1e-6},
-                                           {"nJ", 1e-9}, {"pJ", 1e-12}, {"fJ", 1e-15}};
+                                          {"nJ", 1e-9}, {"pJ", 1e-12}, {"fJ", 1e-15}};
   static const std::vector<Suffix> power{{"W", 1}, {"kW", 1e3}, {"mW", 1e-3}, {"uW", 1e-6}};
-  static const std::vector<Suffix> time{{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"ps", 1e-12}};
-  static const std::vector<Suffix> bw{{"B/s", 1},         {"kB/s", 1e3},        {"MB/s", 1e6},
-                                       {"GB/s", 1e9},      {"bit/s", 0.125, true},     {"kbit/s", 125.0, true},
-                                       {"Mbit/s", 125e3, true},  {"Gbit/s", 125e6, true}};
+  static const std::vector<Suffix> time{
+      {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"ps", 1e-12}};
+  static const std::vector<Suffix> bw{{"B/s", 1},
+                                      {"kB/s", 1e3},
+                                      {"MB/s", 1e6},
+                                      {"GB/s", 1e9},
+                                      {"bit/s", 0.125, true},
+                                      {"kbit/s", 125.0, true},
+                                      {"Mbit/s", 125e3, true},
+                                      {"Gbit/s", 125e6, true}};
   static const std::vector<Suffix> wpc{{"wavelets/cycle", 1}, {"wavelet/cycle", 1, true}};
   static const std::vector<Suffix> epc{{"elem/cycle", 1}, {"elems/cycle", 1, true}};
   static const std::vector<Suffix> wavelets{{"wavelets", 1}, {"wavelet", 1, true}};
   switch (k) {
-    case UnitKind::None: return none;
-    case UnitKind::Cycles: return cycles;
-    case UnitKind::Frequency: return freq;
-    case UnitKind::Bytes: return bytes;
-    case UnitKind::Energy: return energy;
-    case UnitKind::Power: return power;
-    case UnitKind::Time: return time;
-    case UnitKind::Bandwidth: return bw;
-    case UnitKind::WaveletsPerCycle: return wpc;
-    case UnitKind::ElemsPerCycle: return epc;
-    case UnitKind::Wavelets: return wavelets;
+    case UnitKind::None:
+      return none;
+    case UnitKind::Cycles:
+      return cycles;
+    case UnitKind::Frequency:
+      return freq;
+    case UnitKind::Bytes:
+      return bytes;
+    case UnitKind::Energy:
+      return energy;
+    case UnitKind::Power:
+      return power;
+    case UnitKind::Time:
+      return time;
+    case UnitKind::Bandwidth:
+      return bw;
+    case UnitKind::WaveletsPerCycle:
+      return wpc;
+    case UnitKind::ElemsPerCycle:
+      return epc;
+    case UnitKind::Wavelets:
+      return wavelets;
   }
   return none;
 }
@@ -73,17 +89,28 @@ std::string join(const std::vector<std::string>& v) {
 
 const char* unit_kind_name(UnitKind k) {
   switch (k) {
-    case UnitKind::None: return "number";
-    case UnitKind::Cycles: return "cycles";
-    case UnitKind::Frequency: return "frequency";
-    case UnitKind::Bytes: return "size";
-    case UnitKind::Energy: return "energy";
-    case UnitKind::Power: return "power";
-    case UnitKind::Time: return "time";
-    case UnitKind::Bandwidth: return "bandwidth";
-    case UnitKind::WaveletsPerCycle: return "link rate";
-    case UnitKind::ElemsPerCycle: return "throughput";
-    case UnitKind::Wavelets: return "capacity";
+    case UnitKind::None:
+      return "number";
+    case UnitKind::Cycles:
+      return "cycles";
+    case UnitKind::Frequency:
+      return "frequency";
+    case UnitKind::Bytes:
+      return "size";
+    case UnitKind::Energy:
+      return "energy";
+    case UnitKind::Power:
+      return "power";
+    case UnitKind::Time:
+      return "time";
+    case UnitKind::Bandwidth:
+      return "bandwidth";
+    case UnitKind::WaveletsPerCycle:
+      return "link rate";
+    case UnitKind::ElemsPerCycle:
+      return "throughput";
+    case UnitKind::Wavelets:
+      return "capacity";
   }
   return "?";
 }
@@ -107,7 +134,8 @@ UnitParse parse_quantity(const std::string& raw, UnitKind kind) {
   const double number = std::strtod(begin, &end);
   if (end == begin || text.empty()) {
     r.error = "'" + text + "' is not a number";
-    if (kind != UnitKind::None) r.error += " followed by a " + std::string(unit_kind_name(kind)) + " unit";
+    if (kind != UnitKind::None)
+      r.error += " followed by a " + std::string(unit_kind_name(kind)) + " unit";
     return r;
   }
   if (!std::isfinite(number)) {

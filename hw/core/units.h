@@ -9,17 +9,17 @@
 namespace wse {
 
 enum class UnitKind {
-  None,             // dimensionless count or ratio
-  Cycles,           // clock cycles
-  Frequency,        // Hz
-  Bytes,            // bytes
-  Energy,           // joules
-  Power,            // watts
-  Time,             // seconds
-  Bandwidth,        // bytes per second
-  WaveletsPerCycle, // link rate
-  ElemsPerCycle,    // SIMD throughput
-  Wavelets,         // buffer / queue capacity
+  None,              // dimensionless count or ratio
+  Cycles,            // clock cycles
+  Frequency,         // Hz
+  Bytes,             // bytes
+  Energy,            // joules
+  Power,             // watts
+  Time,              // seconds
+  Bandwidth,         // bytes per second
+  WaveletsPerCycle,  // link rate
+  ElemsPerCycle,     // SIMD throughput
+  Wavelets,          // buffer / queue capacity
 };
 
 const char* unit_kind_name(UnitKind k);
@@ -29,8 +29,8 @@ const char* unit_symbol(UnitKind k);
 std::vector<std::string> unit_suffixes(UnitKind k);
 
 struct UnitParse {
-  double value = 0;       // in the base unit of the kind
-  std::string error;      // empty on success
+  double value = 0;   // in the base unit of the kind
+  std::string error;  // empty on success
 };
 
 // Parses "<number><suffix>" (spaces allowed between) into the base unit of `kind`. A kind other

@@ -16,16 +16,16 @@ struct MeshParams {
 };
 
 struct NocParams {
-  int colours = 0;                 // routable colours per router
-  double link_rate = 0;            // wavelets per cycle per direction
-  Cycles hop_latency;              // link traversal, straight through a router
-  Cycles router_latency;           // extra router pipeline cycles per hop
-  Cycles ramp_latency;             // router <-> compute element
-  Cycles turn_penalty;             // extra cycles when a wavelet changes axis
-  int colour_buffer_depth = 0;     // wavelets per (input port, colour)
-  Cycles credit_latency;           // credit return to the upstream router
-  int switch_positions = 0;        // alternative route positions per colour
-  Cycles route_update_latency;     // firmware route rewrite becomes visible after this
+  int colours = 0;              // routable colours per router
+  double link_rate = 0;         // wavelets per cycle per direction
+  Cycles hop_latency;           // link traversal, straight through a router
+  Cycles router_latency;        // extra router pipeline cycles per hop
+  Cycles ramp_latency;          // router <-> compute element
+  Cycles turn_penalty;          // extra cycles when a wavelet changes axis
+  int colour_buffer_depth = 0;  // wavelets per (input port, colour)
+  Cycles credit_latency;        // credit return to the upstream router
+  int switch_positions = 0;     // alternative route positions per colour
+  Cycles route_update_latency;  // firmware route rewrite becomes visible after this
 };
 
 struct SimdLanes {  // elements per cycle with memory operands
@@ -42,11 +42,11 @@ struct PeParams {
   int microthreads = 0;
   int task_ids = 0;
   SimdLanes lanes;
-  Cycles vector_setup;    // fixed cost of a vector (DSD) operation
-  Cycles task_switch;     // picker + entry cost of starting a task
-  Cycles send_dispatch;   // send instruction to first wavelet on the ramp
-  Cycles scalar_op;       // one scalar instruction
-  Cycles reduce_scalar;   // per element of a reduction into a scalar register
+  Cycles vector_setup;   // fixed cost of a vector (DSD) operation
+  Cycles task_switch;    // picker + entry cost of starting a task
+  Cycles send_dispatch;  // send instruction to first wavelet on the ramp
+  Cycles scalar_op;      // one scalar instruction
+  Cycles reduce_scalar;  // per element of a reduction into a scalar register
 };
 
 struct HostParams {
@@ -55,14 +55,14 @@ struct HostParams {
   double transfer_overhead = 0;  // seconds per host command
 };
 
-struct EnergyParams {  // joules; watts for static power
-  double fma_f16 = 0;        // per f16 multiply-accumulate element
-  double alu_f16 = 0;        // per f16 add/mul/max element
-  double sram_read = 0;      // per 64-bit SRAM read
-  double sram_write = 0;     // per 64-bit SRAM write
-  double router_hop = 0;     // per wavelet through a router
-  double wire_hop = 0;       // per wavelet over one link
-  double static_power = 0;   // per PE
+struct EnergyParams {       // joules; watts for static power
+  double fma_f16 = 0;       // per f16 multiply-accumulate element
+  double alu_f16 = 0;       // per f16 add/mul/max element
+  double sram_read = 0;     // per 64-bit SRAM read
+  double sram_write = 0;    // per 64-bit SRAM write
+  double router_hop = 0;    // per wavelet through a router
+  double wire_hop = 0;      // per wavelet over one link
+  double static_power = 0;  // per PE
 };
 
 struct ChipParams {
@@ -80,9 +80,13 @@ struct ChipParams {
     return Coord{static_cast<int>(n.value() % static_cast<unsigned>(mesh.width)),
                  static_cast<int>(n.value() / static_cast<unsigned>(mesh.width))};
   }
-  bool contains(Coord c) const { return c.x >= 0 && c.y >= 0 && c.x < mesh.width && c.y < mesh.height; }
+  bool contains(Coord c) const {
+    return c.x >= 0 && c.y >= 0 && c.x < mesh.width && c.y < mesh.height;
+  }
   // Link period in cycles: a link carries one wavelet every link_period() cycles.
-  Cycles link_period() const { return Cycles(static_cast<std::int64_t>(1.0 / noc.link_rate + 0.5)); }
+  Cycles link_period() const {
+    return Cycles(static_cast<std::int64_t>(1.0 / noc.link_rate + 0.5));
+  }
 };
 
 // The single declaration of every chip parameter (key, type, unit, default, description).

@@ -27,33 +27,38 @@ class ParamTable {
   template <class F>
   ParamTable& integer(std::string key, UnitKind unit, std::string def, double min, double max,
                       std::string desc, F ref) {
-    ParamInfo i = make_info(std::move(key), ParamType::Int, unit, std::move(def), std::move(desc), min, max);
+    ParamInfo i =
+        make_info(std::move(key), ParamType::Int, unit, std::move(def), std::move(desc), min, max);
     add(std::move(i), ref);
     return *this;
   }
   template <class F>
   ParamTable& real(std::string key, UnitKind unit, std::string def, double min, double max,
                    std::string desc, F ref) {
-    ParamInfo i = make_info(std::move(key), ParamType::Real, unit, std::move(def), std::move(desc), min, max);
+    ParamInfo i =
+        make_info(std::move(key), ParamType::Real, unit, std::move(def), std::move(desc), min, max);
     add(std::move(i), ref);
     return *this;
   }
   template <class F>
   ParamTable& boolean(std::string key, std::string def, std::string desc, F ref) {
-    ParamInfo i = make_info(std::move(key), ParamType::Bool, UnitKind::None, std::move(def), std::move(desc));
+    ParamInfo i =
+        make_info(std::move(key), ParamType::Bool, UnitKind::None, std::move(def), std::move(desc));
     add(std::move(i), ref);
     return *this;
   }
   template <class F>
   ParamTable& text(std::string key, std::string def, std::string desc, F ref) {
-    ParamInfo i = make_info(std::move(key), ParamType::Text, UnitKind::None, std::move(def), std::move(desc));
+    ParamInfo i =
+        make_info(std::move(key), ParamType::Text, UnitKind::None, std::move(def), std::move(desc));
     add(std::move(i), ref);
     return *this;
   }
   template <class F>
   ParamTable& int_list(std::string key, UnitKind unit, std::string def, double min, double max,
                        std::string desc, F ref) {
-    ParamInfo i = make_info(std::move(key), ParamType::IntList, unit, std::move(def), std::move(desc), min, max);
+    ParamInfo i = make_info(std::move(key), ParamType::IntList, unit, std::move(def),
+                            std::move(desc), min, max);
     add(std::move(i), ref);
     return *this;
   }
@@ -61,7 +66,8 @@ class ParamTable {
   template <class E, class F>
   ParamTable& choice(std::string key, std::vector<std::pair<std::string, E>> names, std::string def,
                      std::string desc, F ref) {
-    ParamInfo i = make_info(std::move(key), ParamType::Choice, UnitKind::None, std::move(def), std::move(desc));
+    ParamInfo i = make_info(std::move(key), ParamType::Choice, UnitKind::None, std::move(def),
+                            std::move(desc));
     for (const auto& n : names) i.choices.push_back(n.first);
     Entry e{std::move(i), nullptr, nullptr};
     e.set = [names, ref](T& t, const ParamValue& v) {
@@ -106,7 +112,8 @@ class ParamTable {
   }
 
  private:
-  static ParamInfo make_info(std::string key, ParamType type, UnitKind unit, std::string def, std::string desc,
+  static ParamInfo make_info(std::string key, ParamType type, UnitKind unit, std::string def,
+                             std::string desc,
                              double min = -std::numeric_limits<double>::infinity(),
                              double max = std::numeric_limits<double>::infinity()) {
     ParamInfo i;

@@ -6,12 +6,18 @@ namespace wse {
 
 const char* param_type_name(ParamType t) {
   switch (t) {
-    case ParamType::Int: return "int";
-    case ParamType::Real: return "real";
-    case ParamType::Bool: return "bool";
-    case ParamType::Choice: return "choice";
-    case ParamType::IntList: return "int list";
-    case ParamType::Text: return "string";
+    case ParamType::Int:
+      return "int";
+    case ParamType::Real:
+      return "real";
+    case ParamType::Bool:
+      return "bool";
+    case ParamType::Choice:
+      return "choice";
+    case ParamType::IntList:
+      return "int list";
+    case ParamType::Text:
+      return "string";
   }
   return "?";
 }
@@ -69,12 +75,14 @@ ParamValue parse_param(const ParamInfo& info, const RawValue& raw, const std::st
     return out;
   }
   if (raw.is_list) {
-    throw ConfigError(raw.loc, key, std::string("expected a single ") + param_type_name(info.type) +
-                                        " value, not a list");
+    throw ConfigError(
+        raw.loc, key,
+        std::string("expected a single ") + param_type_name(info.type) + " value, not a list");
   }
   const std::string& t = raw.scalar;
   switch (info.type) {
-    case ParamType::Int: return to_int(info, t, raw.loc, key);
+    case ParamType::Int:
+      return to_int(info, t, raw.loc, key);
     case ParamType::Real: {
       const double v = parse_number(info, t, raw.loc, key);
       check_range(info, v, raw.loc, key);
@@ -92,8 +100,10 @@ ParamValue parse_param(const ParamInfo& info, const RawValue& raw, const std::st
         throw ConfigError(raw.loc, key, "'" + t + "' is not a valid choice", join(info.choices),
                           near.empty() ? "" : "Did you mean '" + near + "'?");
       }
-    case ParamType::Text: return t;
-    case ParamType::IntList: break;
+    case ParamType::Text:
+      return t;
+    case ParamType::IntList:
+      break;
   }
   return t;
 }

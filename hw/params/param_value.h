@@ -24,9 +24,9 @@ struct ParamInfo {
   std::string key;  // dotted path inside its section, e.g. "noc.hop_latency"
   ParamType type = ParamType::Int;
   UnitKind unit = UnitKind::None;
-  std::string default_text;  // as a user would write it in YAML
-  std::string description;   // one line
-  std::vector<std::string> choices;  // valid words for Choice
+  std::string default_text;                               // as a user would write it in YAML
+  std::string description;                                // one line
+  std::vector<std::string> choices;                       // valid words for Choice
   double min = -std::numeric_limits<double>::infinity();  // inclusive, in base units
   double max = std::numeric_limits<double>::infinity();
   std::string range_text() const;  // "[1, 4096]" in user units, empty when unbounded

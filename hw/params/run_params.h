@@ -17,10 +17,11 @@ struct RunParams {
   DataMode data = DataMode::Timing;
   std::int64_t seed = 1;
   Cycles max_cycles;
-  bool stats = true;              // write stats.json
-  bool wall_clock_metrics = true; // wall_seconds etc. in summary.json (off = byte-identical reruns)
-  bool progress = false;          // progress line on stderr for long runs
-  std::vector<int> vcd_routers;   // x, y pairs of routers traced into trace.vcd
+  bool stats = true;  // write stats.json
+  bool wall_clock_metrics =
+      true;                      // wall_seconds etc. in summary.json (off = byte-identical reruns)
+  bool progress = false;         // progress line on stderr for long runs
+  std::vector<int> vcd_routers;  // x, y pairs of routers traced into trace.vcd
 };
 
 const ParamTable<RunParams>& run_param_table();

@@ -15,7 +15,8 @@ struct Host : sc_core::sc_module {
   SC_HAS_PROCESS(Host);
   explicit Host(const sc_core::sc_module_name& n) : sc_core::sc_module(n) { SC_THREAD(run); }
   void run() { script(*this); }
-  tlm::tlm_response_status transfer(tlm::tlm_command cmd, std::uint64_t address, std::vector<unsigned char>& data) {
+  tlm::tlm_response_status transfer(tlm::tlm_command cmd, std::uint64_t address,
+                                    std::vector<unsigned char>& data) {
     tlm::tlm_generic_payload tx;
     tx.set_command(cmd);
     tx.set_address(address);
@@ -56,9 +57,11 @@ TEST(HostPort, WriteThenReadBackTimedLikeTheMemcpyPath) {
   host.script = [&](Host& h) {
     std::vector<unsigned char> data(16);
     for (int i = 0; i < 16; ++i) data[static_cast<size_t>(i)] = static_cast<unsigned char>(i + 1);
-    EXPECT_EQ(h.transfer(tlm::TLM_WRITE_COMMAND, port.address({2, 1}, buf.offset), data), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(h.transfer(tlm::TLM_WRITE_COMMAND, port.address({2, 1}, buf.offset), data),
+              tlm::TLM_OK_RESPONSE);
     after_write = sc_core::sc_time_stamp();
-    EXPECT_EQ(h.transfer(tlm::TLM_READ_COMMAND, port.address({2, 1}, buf.offset), back), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(h.transfer(tlm::TLM_READ_COMMAND, port.address({2, 1}, buf.offset), back),
+              tlm::TLM_OK_RESPONSE);
     after_read = sc_core::sc_time_stamp();
   };
   sc_core::sc_start();
@@ -79,8 +82,10 @@ TEST(HostPort, TransactionOverSeveralPesSpreadsOverChannels) {
   Rig rig(false);
   HostPort port("port", rig.chip, rig.srams);
   // 3 windows -> 3 channels in parallel.
-  EXPECT_EQ(port.transfer_time(3 * 1000, 3), sc_core::sc_time(200e-6 + 3000.0 / (3 * 875e6), sc_core::SC_SEC));
-  EXPECT_EQ(port.transfer_time(100, 40), sc_core::sc_time(200e-6 + 100.0 / (16 * 875e6), sc_core::SC_SEC));
+  EXPECT_EQ(port.transfer_time(3 * 1000, 3),
+            sc_core::sc_time(200e-6 + 3000.0 / (3 * 875e6), sc_core::SC_SEC));
+  EXPECT_EQ(port.transfer_time(100, 40),
+            sc_core::sc_time(200e-6 + 100.0 / (16 * 875e6), sc_core::SC_SEC));
 }
 
 TEST(HostPort, DebugAccessTakesNoTimeAndAddressErrorsAreReported) {
@@ -97,17 +102,24 @@ TEST(HostPort, DebugAccessTakesNoTimeAndAddressErrorsAreReported) {
     EXPECT_EQ(sc_core::sc_time_stamp(), sc_core::SC_ZERO_TIME);
     // Past the end of a PE's SRAM (inside its window) and past the last PE: errors, no time.
     std::vector<unsigned char> one(1);
-    EXPECT_EQ(h.transfer(tlm::TLM_WRITE_COMMAND, port.address({0, 0}, static_cast<std::uint32_t>(rig.chip.pe.sram_bytes)), one),
+    EXPECT_EQ(
+        h.transfer(tlm::TLM_WRITE_COMMAND,
+                   port.address({0, 0}, static_cast<std::uint32_t>(rig.chip.pe.sram_bytes)), one),
+        tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    EXPECT_EQ(h.transfer(tlm::TLM_READ_COMMAND, port.window() * 16, one),
               tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    EXPECT_EQ(h.transfer(tlm::TLM_READ_COMMAND, port.window() * 16, one), tlm::TLM_ADDRESS_ERROR_RESPONSE);
     EXPECT_EQ(h.debug(tlm::TLM_READ_COMMAND, port.window() * 16, one), 0u);
     EXPECT_EQ(sc_core::sc_time_stamp(), sc_core::SC_ZERO_TIME);
     // The last byte of a PE's SRAM is fine.
-    EXPECT_EQ(h.transfer(tlm::TLM_WRITE_COMMAND, port.address({0, 0}, static_cast<std::uint32_t>(rig.chip.pe.sram_bytes - 1)), one),
-              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(
+        h.transfer(tlm::TLM_WRITE_COMMAND,
+                   port.address({0, 0}, static_cast<std::uint32_t>(rig.chip.pe.sram_bytes - 1)),
+                   one),
+        tlm::TLM_OK_RESPONSE);
   };
   sc_core::sc_start();
-  EXPECT_EQ(rig.srams[rig.chip.node({3, 3}).value()].counters().bytes_written, 0u);  // debug is not counted
+  EXPECT_EQ(rig.srams[rig.chip.node({3, 3}).value()].counters().bytes_written,
+            0u);  // debug is not counted
 }
 
 }  // namespace

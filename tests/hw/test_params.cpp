@@ -36,7 +36,8 @@ TEST(Params, PresetsResolveAndEveryWaferValueHasASource) {
     for (const auto& e : chip_param_table().entries()) {
       auto it = chip.sources.find(e.info.key);
       ASSERT_NE(it, chip.sources.end()) << name << " lacks " << e.info.key;
-      EXPECT_NE(it->second.find("wafer-fabric.md"), std::string::npos) << name << " " << e.info.key << ": " << it->second;
+      EXPECT_NE(it->second.find("wafer-fabric.md"), std::string::npos)
+          << name << " " << e.info.key << ": " << it->second;
     }
   }
 }

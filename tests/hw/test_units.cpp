@@ -42,7 +42,8 @@ TEST(Units, FormatsCanonically) {
 
 TEST(Units, FormatThenParseRoundTrips) {
   for (double v : {1.1e9, 850e6, 3.3e3}) {
-    EXPECT_DOUBLE_EQ(parse_quantity(format_quantity(v, UnitKind::Frequency), UnitKind::Frequency).value, v);
+    EXPECT_DOUBLE_EQ(
+        parse_quantity(format_quantity(v, UnitKind::Frequency), UnitKind::Frequency).value, v);
   }
   for (double v : {49152.0, 1e9, 6144.0, 7.0}) {
     EXPECT_DOUBLE_EQ(parse_quantity(format_quantity(v, UnitKind::Bytes), UnitKind::Bytes).value, v);

@@ -43,24 +43,34 @@ std::string error_of(const std::string& text) {
 }
 
 TEST(ModelSpec, ClearErrors) {
-  const std::string base = R"("architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_hidden_layers": 2,
+  const std::string base =
+      R"("architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_hidden_layers": 2,
       "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 100)";
   EXPECT_EQ(error_of("{" + base + "}"), "");
-  EXPECT_NE(error_of(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64})").find("config.json: error: num_hidden_layers: missing"),
+  EXPECT_NE(error_of(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64})")
+                .find("config.json: error: num_hidden_layers: missing"),
             std::string::npos);
-  EXPECT_NE(error_of("{" + base + R"(, "num_key_value_heads": 3})").find("num_key_value_heads: 3 KV heads do not divide 4 attention heads"),
+  EXPECT_NE(error_of("{" + base + R"(, "num_key_value_heads": 3})")
+                .find("num_key_value_heads: 3 KV heads do not divide 4 attention heads"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"architectures": ["GPT2LMHeadModel"]})").find("'GPT2LMHeadModel' is not supported; valid: LlamaForCausalLM, Qwen2ForCausalLM"),
+  EXPECT_NE(
+      error_of(R"({"architectures": ["GPT2LMHeadModel"]})")
+          .find("'GPT2LMHeadModel' is not supported; valid: LlamaForCausalLM, Qwen2ForCausalLM"),
+      std::string::npos);
+  EXPECT_NE(error_of("{" + base + R"(, "torch_dtype": "int8"})")
+                .find("torch_dtype: 'int8' is not supported"),
             std::string::npos);
-  EXPECT_NE(error_of("{" + base + R"(, "torch_dtype": "int8"})").find("torch_dtype: 'int8' is not supported"), std::string::npos);
-  EXPECT_NE(error_of("{" + base + R"(, "hidden_size": -5})").find("hidden_size: '-5' is not a positive integer"), std::string::npos);
+  EXPECT_NE(error_of("{" + base + R"(, "hidden_size": -5})")
+                .find("hidden_size: '-5' is not a positive integer"),
+            std::string::npos);
   const std::string malformed = error_of("{\n  \"hidden_size\": 64,\n  oops\n}");
   EXPECT_EQ(malformed.rfind("config.json:3:3: error: malformed JSON", 0), 0u) << malformed;
   try {
     bundled_model("llama3-7b");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("Did you mean 'llama3-8b'?"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Did you mean 'llama3-8b'?"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -22,8 +22,8 @@ class Probe : public FabricClient {
   WaveletFabric* fabric = nullptr;
   std::vector<Delivery> got;
   std::map<std::uint32_t, std::vector<std::int64_t>> injected_at;  // per node
-  std::int64_t hold_until = -1;                                     // stalled receiver ...
-  std::int64_t hold_node = -1;                                      // ... at this node (-1: all)
+  std::int64_t hold_until = -1;                                    // stalled receiver ...
+  std::int64_t hold_node = -1;                                     // ... at this node (-1: all)
   std::vector<std::pair<NodeId, Color>> held;
 
   // Queues wavelets at a node, to be injected from cycle t on, one per cycle when possible.
@@ -34,7 +34,8 @@ class Probe : public FabricClient {
   }
   void on_deliver(NodeId node, const Wavelet& w, Cycles t) override {
     got.push_back({node, w, t.count()});
-    if (t.count() < hold_until && (hold_node < 0 || hold_node == static_cast<std::int64_t>(node.value()))) {
+    if (t.count() < hold_until &&
+        (hold_node < 0 || hold_node == static_cast<std::int64_t>(node.value()))) {
       if (held.empty()) fabric->wake_client(node, 1, Cycles(hold_until));
       held.emplace_back(node, w.colour);
     } else {

@@ -41,7 +41,8 @@ TEST(FabricShell, DeliveryHappensAtCyclesTimesClockPeriod) {
   fabric.rethrow_if_failed();
   ASSERT_EQ(probe.got.size(), 3u);
   EXPECT_EQ(probe.got[0].t, 10 + 2 + 9 + 2);
-  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(probe.when[i], fabric.cycle_time() * static_cast<double>(probe.got[i].t));
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(probe.when[i], fabric.cycle_time() * static_cast<double>(probe.got[i].t));
   // One activation per busy cycle, none for the idle ones in between.
   EXPECT_EQ(fabric.activations(), fabric.engine().counters().busy_cycles);
   EXPECT_LE(fabric.activations(), static_cast<std::uint64_t>(probe.got.back().t - 10 + 2));

@@ -20,7 +20,9 @@ struct Rig {
   }
 };
 
-ChipParams wse2_16() { return resolve_preset("test16x16").params; }
+ChipParams wse2_16() {
+  return resolve_preset("test16x16").params;
+}
 
 // Modelled arrival: t0 + ramp + h*hop + (h+1)*router + turns*turn + ramp.
 std::int64_t modelled(const ChipParams& c, int hops, int turns, std::int64_t t0 = 0) {
@@ -34,7 +36,8 @@ void expect_single_wavelet_at(const ChipParams& chip, Coord from, Coord to, int 
   const std::int64_t expect = modelled(chip, hops, turns, 5);
   // Nothing arrives one cycle early ...
   while (!rig.fabric.idle() && rig.fabric.next_time().count() <= expect - 1) rig.fabric.step();
-  EXPECT_TRUE(rig.probe.got.empty()) << "arrived at " << rig.probe.got.front().t << ", modelled " << expect;
+  EXPECT_TRUE(rig.probe.got.empty())
+      << "arrived at " << rig.probe.got.front().t << ", modelled " << expect;
   // ... and it arrives exactly on the modelled cycle.
   test::run_to_end(rig.fabric);
   ASSERT_EQ(rig.probe.got.size(), 1u);
@@ -63,7 +66,9 @@ TEST(FabricTiming, SingleWaveletWse3Timing) {
   expect_single_wavelet_at(c, {6, 6}, {1, 2}, 9, 1);  // 2*2 + 9*2 + 20 = 42 (+5)
 }
 
-TEST(FabricTiming, ZeroHopsThroughOwnRouter) { expect_single_wavelet_at(wse2_16(), {3, 3}, {3, 3}, 0, 0); }
+TEST(FabricTiming, ZeroHopsThroughOwnRouter) {
+  expect_single_wavelet_at(wse2_16(), {3, 3}, {3, 3}, 0, 0);
+}
 
 TEST(FabricTiming, WaveletsSerialiseOnePerCycle) {
   for (const char* preset : {"test16x16", "wse3"}) {
@@ -76,7 +81,8 @@ TEST(FabricTiming, WaveletsSerialiseOnePerCycle) {
     ASSERT_EQ(rig.probe.got.size(), 12u);
     for (int i = 0; i < 12; ++i) {
       EXPECT_EQ(rig.probe.got[static_cast<size_t>(i)].t, modelled(c, 9, 0) + i);
-      EXPECT_EQ(rig.probe.got[static_cast<size_t>(i)].w.data, static_cast<std::uint32_t>(i));  // in order
+      EXPECT_EQ(rig.probe.got[static_cast<size_t>(i)].w.data,
+                static_cast<std::uint32_t>(i));  // in order
     }
   }
 }
@@ -88,7 +94,8 @@ TEST(FabricTiming, SlowerLinkRateSpacesWavelets) {
   rig.probe.send(c.node({0, 0}), test::stream(Color(0), 4));
   test::run_to_end(rig.fabric);
   ASSERT_EQ(rig.probe.got.size(), 4u);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(rig.probe.got[static_cast<size_t>(i)].t, modelled(c, 3, 0) + 2 * i);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(rig.probe.got[static_cast<size_t>(i)].t, modelled(c, 3, 0) + 2 * i);
 }
 
 TEST(FabricTiming, TwoFlowsShareALinkRoundRobin) {
@@ -106,7 +113,8 @@ TEST(FabricTiming, TwoFlowsShareALinkRoundRobin) {
   for (int i = 0; i < 16; ++i) EXPECT_EQ(rig.probe.got[static_cast<size_t>(i)].t, 6 + i);
   // Once both are queued at (1,0), round-robin alternates the colours; each flow stays in order.
   std::vector<std::uint32_t> a_seen, b_seen;
-  for (const auto& d : rig.probe.got) (d.w.colour == Color(0) ? a_seen : b_seen).push_back(d.w.data);
+  for (const auto& d : rig.probe.got)
+    (d.w.colour == Color(0) ? a_seen : b_seen).push_back(d.w.data);
   for (size_t i = 0; i < 8; ++i) {
     EXPECT_EQ(a_seen[i], 100 + i);
     EXPECT_EQ(b_seen[i], 200 + i);
@@ -181,15 +189,19 @@ TEST(FabricTiming, RowBroadcastForkReachesEveryPe) {
 TEST(FabricTiming, ControlWaveletAdvancesSwitchAfterPassing) {
   const ChipParams c = wse2_16();
   std::vector<RouteSpec> routes;
-  auto add = [&](Coord at, DirSet rx, DirSet tx) { routes.push_back(route_at(at, Color(4), rx, tx)); };
+  auto add = [&](Coord at, DirSet rx, DirSet tx) {
+    routes.push_back(route_at(at, Color(4), rx, tx));
+  };
   add({0, 0}, {Dir::Ramp}, {Dir::E});
   add({1, 0}, {Dir::W}, {Dir::E});
   routes.back().route.positions = {SwitchPosition{{}, DirSet{Dir::S}}};
   add({2, 0}, {Dir::W}, {Dir::Ramp});
   add({1, 1}, {Dir::N}, {Dir::Ramp});
   Rig rig(c, routes);
-  rig.probe.send(c.node({0, 0}), {test::data(Color(4), 1), test::data(Color(4), control_word({SwitchCommand::Advance}), kControl),
-                                  test::data(Color(4), 2)});
+  rig.probe.send(c.node({0, 0}),
+                 {test::data(Color(4), 1),
+                  test::data(Color(4), control_word({SwitchCommand::Advance}), kControl),
+                  test::data(Color(4), 2)});
   test::run_to_end(rig.fabric);
   ASSERT_EQ(rig.probe.got.size(), 3u);
   EXPECT_EQ(rig.probe.got[0].node, c.node({2, 0}));
@@ -206,7 +218,9 @@ TEST(FabricTiming, PopModeConsumesTheFirstCommand) {
   auto routes = route_p2p_xy({0, 0}, {2, 0}, Color(1));
   routes[1].route.pop_mode = PopMode::AlwaysPop;
   Rig rig(c, routes);
-  rig.probe.send(c.node({0, 0}), {test::data(Color(1), control_word({SwitchCommand::Nop, SwitchCommand::Advance}), kControl)});
+  rig.probe.send(
+      c.node({0, 0}),
+      {test::data(Color(1), control_word({SwitchCommand::Nop, SwitchCommand::Advance}), kControl)});
   test::run_to_end(rig.fabric);
   ASSERT_EQ(rig.probe.got.size(), 1u);
   EXPECT_EQ(rig.probe.got[0].w.data, static_cast<std::uint32_t>(SwitchCommand::Advance));
@@ -217,7 +231,8 @@ TEST(FabricTiming, PopOnAdvanceOrNopPopsANopButNotAReset) {
   const std::uint32_t nop_first = control_word({SwitchCommand::Nop, SwitchCommand::Reset});
   const std::uint32_t reset_first = control_word({SwitchCommand::Reset, SwitchCommand::Nop});
   // NOP first: popped at (1,0), so RESET arrives first. RESET first: not popped, word unchanged.
-  for (auto [sent, received] : {std::pair{nop_first, nop_first >> 2}, std::pair{reset_first, reset_first}}) {
+  for (auto [sent, received] :
+       {std::pair{nop_first, nop_first >> 2}, std::pair{reset_first, reset_first}}) {
     auto routes = route_p2p_xy({0, 0}, {2, 0}, Color(1));
     routes[1].route.pop_mode = PopMode::PopOnAdvanceOrNop;
     Rig rig(c, routes);
@@ -241,14 +256,16 @@ TEST(FabricTiming, TeardownHoldsTrafficUntilFirmwareExitsIt) {
   test::run_to_end(rig.fabric);
   ASSERT_EQ(rig.probe.got.size(), 2u);
   const std::int64_t resume = 50 + c.noc.route_update_latency.count();  // grant at (1,0)
-  EXPECT_EQ(rig.probe.got[0].t, resume + 1 + 2);  // one hop, then the ramp
+  EXPECT_EQ(rig.probe.got[0].t, resume + 1 + 2);                        // one hop, then the ramp
   EXPECT_EQ(rig.probe.got[1].t, resume + 2 + 2);
 }
 
 // A ring of four routers on one colour, filled beyond its buffers: a routing deadlock.
 std::vector<RouteSpec> ring_2x2() {
   std::vector<RouteSpec> r;
-  auto add = [&](Coord at, Dir from, Dir to) { r.push_back(route_at(at, Color(0), DirSet{from, Dir::Ramp}, DirSet{to})); };
+  auto add = [&](Coord at, Dir from, Dir to) {
+    r.push_back(route_at(at, Color(0), DirSet{from, Dir::Ramp}, DirSet{to}));
+  };
   add({0, 0}, Dir::S, Dir::E);
   add({1, 0}, Dir::W, Dir::S);
   add({1, 1}, Dir::N, Dir::W);
@@ -262,19 +279,23 @@ TEST(FabricDeadlock, ReportsStuckRoutersPortsAndColours) {
   tables.install(ring_2x2());
   EXPECT_FALSE(tables.validate().empty());  // the validator already flags the RAMP + ring rx
   Probe probe;
-  EXPECT_THROW(WaveletFabric(c, FabricOptions{}, &tables, probe), ConfigError);  // refused by default
+  EXPECT_THROW(WaveletFabric(c, FabricOptions{}, &tables, probe),
+               ConfigError);  // refused by default
   FabricOptions unchecked;
   unchecked.validate_routes = false;  // build it anyway, to watch the deadlock happen
   WaveletFabric f(c, unchecked, &tables, probe);
   probe.fabric = &f;
-  for (Coord at : {Coord{0, 0}, Coord{1, 0}, Coord{1, 1}, Coord{0, 1}}) probe.send(c.node(at), test::stream(Color(0), 8));
+  for (Coord at : {Coord{0, 0}, Coord{1, 0}, Coord{1, 1}, Coord{0, 1}})
+    probe.send(c.node(at), test::stream(Color(0), 8));
   try {
     test::run_to_end(f);
     FAIL() << "expected a deadlock";
   } catch (const SimulationError& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find("deadlock"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("router (1,0) in W colour 0: 4 wavelet(s), wants {S} (no credit for S)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("router (1,0) in W colour 0: 4 wavelet(s), wants {S} (no credit for S)"),
+              std::string::npos)
+        << msg;
   }
 }
 
@@ -288,8 +309,10 @@ TEST(FabricDeadlock, StallLimitStopsARunThatKeepsOtherEventsGoing) {
   opts.validate_routes = false;
   WaveletFabric f(c, opts, &tables, probe);
   probe.fabric = &f;
-  for (Coord at : {Coord{0, 0}, Coord{1, 0}, Coord{1, 1}, Coord{0, 1}}) probe.send(c.node(at), test::stream(Color(0), 8));
-  for (int t = 0; t < 400; t += 10) f.wake_client(c.node({5, 5}), 7, Cycles(t));  // unrelated activity
+  for (Coord at : {Coord{0, 0}, Coord{1, 0}, Coord{1, 1}, Coord{0, 1}})
+    probe.send(c.node(at), test::stream(Color(0), 8));
+  for (int t = 0; t < 400; t += 10)
+    f.wake_client(c.node({5, 5}), 7, Cycles(t));  // unrelated activity
   EXPECT_THROW(test::run_to_end(f), SimulationError);
 }
 

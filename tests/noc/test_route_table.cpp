@@ -7,7 +7,9 @@
 namespace wse {
 namespace {
 
-ChipParams chip8() { return resolve_preset("test8x8").params; }
+ChipParams chip8() {
+  return resolve_preset("test8x8").params;
+}
 
 bool any_contains(const std::vector<std::string>& v, const std::string& s) {
   for (const auto& x : v)
@@ -26,10 +28,12 @@ TEST(RouteTable, ColourBudgetExceededNamesRouterAndColours) {
   ChipParams chip = chip8();
   chip.noc.colours = 4;
   RouteTables t(chip);
-  for (int c = 0; c < 6; ++c) t.install(route_p2p_xy({1, 1}, {2, 1}, Color(static_cast<std::uint8_t>(c))));
+  for (int c = 0; c < 6; ++c)
+    t.install(route_p2p_xy({1, 1}, {2, 1}, Color(static_cast<std::uint8_t>(c))));
   const auto problems = t.validate();
   ASSERT_FALSE(problems.empty());
-  EXPECT_TRUE(any_contains(problems, "router (1,1): uses 6 colours {0,1,2,3,4,5}, colours {4,5} exceed the budget of 4"))
+  EXPECT_TRUE(any_contains(
+      problems, "router (1,1): uses 6 colours {0,1,2,3,4,5}, colours {4,5} exceed the budget of 4"))
       << problems.front();
   EXPECT_TRUE(any_contains(problems, "router (2,1): uses 6 colours"));
 }
@@ -41,7 +45,9 @@ TEST(RouteTable, RxConflictFromTwoFedDirections) {
   t.install(route_p2p_xy({1, 3}, {3, 3}, Color(2)));
   t.install(route_p2p_xy({3, 1}, {3, 3}, Color(2)));
   const auto problems = t.validate();
-  EXPECT_TRUE(any_contains(problems, "router (3,3): colour 2 can receive from two directions at once (N from (3,2), W from (2,3))"))
+  EXPECT_TRUE(any_contains(problems,
+                           "router (3,3): colour 2 can receive from two directions at once (N from "
+                           "(3,2), W from (2,3))"))
       << (problems.empty() ? "none" : problems.front());
 }
 
@@ -67,8 +73,11 @@ TEST(RouteTable, RoutesOffTheMeshAndUnacceptedTransmits) {
   s.route.tx = DirSet{Dir::N, Dir::E};
   t.install(s);
   const auto problems = t.validate();
-  EXPECT_TRUE(any_contains(problems, "router (0,0): colour 1 transmits N off the edge of the mesh"));
-  EXPECT_TRUE(any_contains(problems, "router (0,0): colour 1 transmits E but router (1,0) does not receive colour 1 from W"));
+  EXPECT_TRUE(
+      any_contains(problems, "router (0,0): colour 1 transmits N off the edge of the mesh"));
+  EXPECT_TRUE(any_contains(
+      problems,
+      "router (0,0): colour 1 transmits E but router (1,0) does not receive colour 1 from W"));
 }
 
 TEST(RouteTable, TooManySwitchPositions) {
@@ -81,7 +90,8 @@ TEST(RouteTable, TooManySwitchPositions) {
   s.route.tx = DirSet{Dir::Ramp};
   s.route.positions.resize(4);
   t.install(s);
-  EXPECT_TRUE(any_contains(t.validate(), "router (2,2): colour 0 has 4 switch positions, the chip allows 3"));
+  EXPECT_TRUE(any_contains(t.validate(),
+                           "router (2,2): colour 0 has 4 switch positions, the chip allows 3"));
 }
 
 TEST(RouteTable, SwitchAdvanceRingAndReset) {

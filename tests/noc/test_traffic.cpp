@@ -44,8 +44,9 @@ TEST(Traffic, ZeroLoadLatencyIsRampsPlusHopsPlusSerialisation) {
 
 TEST(Traffic, EveryPatternDeliversEveryPacketExactlyOnce) {
   const ChipParams chip = resolve_preset("test8x8").params;
-  for (auto pat : {TrafficPattern::Uniform, TrafficPattern::Transpose, TrafficPattern::BitComplement,
-                   TrafficPattern::Hotspot, TrafficPattern::Neighbor}) {
+  for (auto pat :
+       {TrafficPattern::Uniform, TrafficPattern::Transpose, TrafficPattern::BitComplement,
+        TrafficPattern::Hotspot, TrafficPattern::Neighbor}) {
     for (auto routing : {RoutingMode::DestXY, RoutingMode::DestYX}) {
       TrafficParams p = params(pat, 0.03);
       p.routing = routing;
@@ -69,7 +70,8 @@ TEST(Traffic, NeighborPatternTravelsOneHop) {
 TEST(Traffic, SameSeedSameResultsOtherSeedOtherResults) {
   const ChipParams chip = resolve_preset("test8x8").params;
   const auto p = params(TrafficPattern::Uniform, 0.05);
-  const TrafficResults a = simulate(chip, p, 42), b = simulate(chip, p, 42), c = simulate(chip, p, 43);
+  const TrafficResults a = simulate(chip, p, 42), b = simulate(chip, p, 42),
+                       c = simulate(chip, p, 43);
   EXPECT_EQ(a.packets_created, b.packets_created);
   EXPECT_EQ(a.avg_latency, b.avg_latency);
   EXPECT_EQ(a.p99_latency, b.p99_latency);
@@ -82,7 +84,8 @@ TEST(Traffic, AcceptedThroughputFollowsOfferedLoadBelowSaturation) {
   TrafficParams p = params(TrafficPattern::Uniform, 0.02);
   p.measure = Cycles(5000);
   const TrafficResults r = simulate(chip, p, 9);
-  EXPECT_NEAR(r.accepted_wavelets_per_node_cycle, r.offered_wavelets_per_node_cycle, 0.05 * r.offered_wavelets_per_node_cycle);
+  EXPECT_NEAR(r.accepted_wavelets_per_node_cycle, r.offered_wavelets_per_node_cycle,
+              0.05 * r.offered_wavelets_per_node_cycle);
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ TEST(Vcd, ValidPulsesAndOccupancyAtExactCycles) {
   // Wavelets reach (1,0) at cycles 3 and 4 and leave east in the same cycles.
   const std::string valid = id_of(text, "E_out_valid", "router_1_0");
   EXPECT_EQ(times_of(text, "1" + valid), std::vector<std::string>{"3000"});
-  EXPECT_EQ(times_of(text, "0" + valid), (std::vector<std::string>{"0", "5000"}));  // $dumpvars, then low
+  EXPECT_EQ(times_of(text, "0" + valid),
+            (std::vector<std::string>{"0", "5000"}));  // $dumpvars, then low
   const std::string colour = id_of(text, "E_out_colour", "router_1_0");
   EXPECT_EQ(times_of(text, "b00101 " + colour), std::vector<std::string>{"3000"});
 }

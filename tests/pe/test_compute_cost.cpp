@@ -12,7 +12,7 @@ TEST(ComputeCost, SetupPlusElementsOverLanesRoundedUp) {
   EXPECT_EQ(vector_cost(pe, VectorOp::Fma, DType::F16, 65).cycles, Cycles(16 + 17));  // boundary
   EXPECT_EQ(vector_cost(pe, VectorOp::Fma, DType::F16, 64).flops, 128u);
   EXPECT_EQ(vector_cost(pe, VectorOp::Fma, DType::F32, 64).cycles, Cycles(16 + 128));  // 0.5 lanes
-  EXPECT_EQ(vector_cost(pe, VectorOp::Max, DType::F16, 10).cycles, Cycles(16 + 10));    // 1 lane
+  EXPECT_EQ(vector_cost(pe, VectorOp::Max, DType::F16, 10).cycles, Cycles(16 + 10));   // 1 lane
   EXPECT_EQ(vector_cost(pe, VectorOp::Copy, DType::F32, 10).cycles, Cycles(16 + 5));
   EXPECT_EQ(vector_cost(pe, VectorOp::Copy, DType::F32, 10).flops, 0u);
   EXPECT_EQ(vector_cost(pe, VectorOp::ReduceAdd, DType::F16, 10).cycles, Cycles(16 + 20));

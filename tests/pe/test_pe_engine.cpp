@@ -49,7 +49,8 @@ TEST(PeEngine, PingPongExactCycles) {
   PeEngine& a = place_ping(w, back_at);
   w.pes.place({3, 0}, "pong", [&](PeSetup& s) {
     s.buffer("buf", DType::F32, 1);
-    s.bind_local(10, [](PeContext& c) { c.recv(Color(0), c.view("buf"), true, OnDone::activate(11)); });
+    s.bind_local(10,
+                 [](PeContext& c) { c.recv(Color(0), c.view("buf"), true, OnDone::activate(11)); });
     s.bind_local(11, [](PeContext& c) { c.send(Color(1), c.view("buf")); });
     s.activate(10);
   });
@@ -92,7 +93,9 @@ TEST(PeEngine, AsyncOpsWaitForAFreeMicrothread) {
     World w;
     w.chip.pe.microthreads = threads;
     std::vector<Coord> dests{{5, 0}, {5, 1}, {5, 2}};
-    for (int k = 0; k < 3; ++k) w.tables.install(route_p2p_xy({0, 0}, dests[static_cast<size_t>(k)], Color(static_cast<std::uint8_t>(k))));
+    for (int k = 0; k < 3; ++k)
+      w.tables.install(
+          route_p2p_xy({0, 0}, dests[static_cast<size_t>(k)], Color(static_cast<std::uint8_t>(k))));
     w.pes.place({0, 0}, "fan_out", [](PeSetup& s) {
       s.buffer("x", DType::F32, 1);
       s.bind_local(10, [](PeContext& c) {
@@ -104,8 +107,11 @@ TEST(PeEngine, AsyncOpsWaitForAFreeMicrothread) {
     for (int k = 0; k < 3; ++k) {
       w.pes.place(dests[static_cast<size_t>(k)], "sink", [&got, k](PeSetup& s) {
         s.buffer("y", DType::F32, 1);
-        s.bind_local(10, [k](PeContext& c) { c.recv(Color(static_cast<std::uint8_t>(k)), c.view("y"), true, OnDone::activate(11)); });
-        s.bind_local(11, [&got, k](PeContext& c) { got[static_cast<size_t>(k)] = c.now().count(); });
+        s.bind_local(10, [k](PeContext& c) {
+          c.recv(Color(static_cast<std::uint8_t>(k)), c.view("y"), true, OnDone::activate(11));
+        });
+        s.bind_local(11,
+                     [&got, k](PeContext& c) { got[static_cast<size_t>(k)] = c.now().count(); });
         s.activate(10);
       });
     }
@@ -143,7 +149,8 @@ TEST(PeEngine, FirmwareControlWaveletSwitchesARouteAndFiresAControlTask) {
   std::uint32_t control_arg = 0;
   w.pes.place({2, 0}, "east", [&](PeSetup& s) {
     s.buffer("y", DType::F32, 1);
-    s.bind_local(10, [](PeContext& c) { c.recv(Color(4), c.view("y"), true, OnDone::activate(11)); });
+    s.bind_local(10,
+                 [](PeContext& c) { c.recv(Color(4), c.view("y"), true, OnDone::activate(11)); });
     s.bind_local(11, [&](PeContext& c) { east_data = c.now().count(); });
     s.bind_control(40, [&](PeContext& c) {
       east_control = c.now().count();
@@ -153,7 +160,8 @@ TEST(PeEngine, FirmwareControlWaveletSwitchesARouteAndFiresAControlTask) {
   });
   w.pes.place({1, 1}, "south", [&](PeSetup& s) {
     s.buffer("y", DType::F32, 1);
-    s.bind_local(10, [](PeContext& c) { c.recv(Color(4), c.view("y"), true, OnDone::activate(11)); });
+    s.bind_local(10,
+                 [](PeContext& c) { c.recv(Color(4), c.view("y"), true, OnDone::activate(11)); });
     s.bind_local(11, [&](PeContext& c) { south_data = c.now().count(); });
     s.activate(10);
   });
@@ -194,11 +202,13 @@ TEST(PeEngine, FirmwareRewritesItsRouteWithinTheDeclaredDirections) {
       s.activate(10);
     });
     std::map<std::string, std::int64_t> got;
-    for (auto [at, name] : {std::pair{Coord{2, 0}, std::string("east")}, std::pair{Coord{1, 1}, std::string("south")}}) {
+    for (auto [at, name] : {std::pair{Coord{2, 0}, std::string("east")},
+                            std::pair{Coord{1, 1}, std::string("south")}}) {
       if (!declared && name == "south") continue;
       w.pes.place(at, name, [&got, name](PeSetup& s) {
         s.buffer("y", DType::F32, 1);
-        s.bind_local(10, [](PeContext& c) { c.recv(Color(3), c.view("y"), true, OnDone::activate(11)); });
+        s.bind_local(
+            10, [](PeContext& c) { c.recv(Color(3), c.view("y"), true, OnDone::activate(11)); });
         s.bind_local(11, [&got, name](PeContext& c) { got[name] = c.now().count(); });
         s.activate(10);
       });
@@ -215,7 +225,8 @@ TEST(PeEngine, FirmwareRewritesItsRouteWithinTheDeclaredDirections) {
 }
 
 TEST(PeEngine, InputQueueDepthBoundsWhatWaitsForABusyCe) {
-  for (auto [colour, queue, capacity] : {std::tuple{0, -1, 6 + 3}, std::tuple{0, 2, 4 + 3}, std::tuple{5, -1, 2 + 3}}) {
+  for (auto [colour, queue, capacity] :
+       {std::tuple{0, -1, 6 + 3}, std::tuple{0, 2, 4 + 3}, std::tuple{5, -1, 2 + 3}}) {
     World w;  // WSE-2 input queues [6, 6, 4, 4, 2, 2, 2, 2]; ramp 2 + credit 1 in flight
     const Color c(static_cast<std::uint8_t>(colour));
     w.tables.install(route_p2p_xy({0, 0}, {1, 0}, c));
@@ -236,7 +247,8 @@ TEST(PeEngine, InputQueueDepthBoundsWhatWaitsForABusyCe) {
     });
     w.start();
     w.run();
-    EXPECT_EQ(dst.counters().max_queued, static_cast<std::uint64_t>(capacity)) << colour << " " << queue;
+    EXPECT_EQ(dst.counters().max_queued, static_cast<std::uint64_t>(capacity))
+        << colour << " " << queue;
     EXPECT_EQ(dst.counters().wavelets_received, 20u);
   }
 }
@@ -256,7 +268,7 @@ TEST(PeEngine, OutputQueueDepthBoundsWhatASenderCanPushAhead) {
       s.buffer("pad", DType::F16, 736);
       s.bind_local(10, [](PeContext& ctx) {
         ctx.vector(VectorOp::Fill, ctx.view("pad"), {}, {}, 0.0f);  // busy 3..203
-        ctx.recv(Color(0), ctx.view("y"));                           // first wavelet taken at 210
+        ctx.recv(Color(0), ctx.view("y"));                          // first wavelet taken at 210
       });
       s.activate(10);
     });
@@ -317,8 +329,8 @@ TEST(PeEngine, TaskRunsOnlyAfterBothAsyncTransfersComplete) {
   w.start();
   w.run();
   // Both streams reach router (2,1) from cycle 14 and share its ramp to the CE, alternating
-  // colour 3, colour 2, ... : colour 3's last (4th) wavelet leaves at 20 (CE at 22, unblock), colour
-  // 2's last (8th) at 25 (CE at 27, activate). The task runs at 27 + 3.
+  // colour 3, colour 2, ... : colour 3's last (4th) wavelet leaves at 20 (CE at 22, unblock),
+  // colour 2's last (8th) at 25 (CE at 27, activate). The task runs at 27 + 3.
   EXPECT_EQ(ran_at, 30);
 }
 
@@ -344,7 +356,8 @@ TEST(PeEngine, VectorOpCostAndFunctionalResult) {
   w.run();
   // Body at 3; fma 16 + 64/4 = 32 cycles (3..35); activate 1 cycle; next task at 36 + 3.
   EXPECT_EQ(next_at, 39);
-  for (std::uint32_t i = 0; i < 64; ++i) EXPECT_EQ(pe.sram().read(ctx.buffer("y"), i), 1.0f + 0.5f * static_cast<float>(i));
+  for (std::uint32_t i = 0; i < 64; ++i)
+    EXPECT_EQ(pe.sram().read(ctx.buffer("y"), i), 1.0f + 0.5f * static_cast<float>(i));
   EXPECT_EQ(pe.counters().flops, 128u);
 }
 
@@ -364,7 +377,8 @@ TEST(PeEngine, ExpAndReduceWithTheirCosts) {
     s.activate(10);
   });
   PeContext ctx(pe);
-  for (std::uint32_t i = 0; i < 8; ++i) pe.sram().write(ctx.buffer("x"), i, static_cast<float>(i) * 16.0f);
+  for (std::uint32_t i = 0; i < 8; ++i)
+    pe.sram().write(ctx.buffer("x"), i, static_cast<float>(i) * 16.0f);
   w.start();
   w.run();
   // Exp: 3 ops of set-up 16 + fma 8/0.5 + 2 muls 8/2 = 48 + 16 + 8 = 72; reduce: 16 + 8 x 2 = 32;
@@ -392,18 +406,22 @@ TEST(PeEngine, RowBroadcastThroughForkRoutes) {
   for (int x = 1; x <= 5; ++x) {
     pe[x] = &w.pes.place({x, 2}, "leaf", [&done_at, x](PeSetup& s) {
       s.buffer("v", DType::F32, 4);
-      s.bind_local(10, [](PeContext& c) { c.recv(Color(6), c.view("v"), true, OnDone::activate(11)); });
+      s.bind_local(10,
+                   [](PeContext& c) { c.recv(Color(6), c.view("v"), true, OnDone::activate(11)); });
       s.bind_local(11, [&done_at, x](PeContext& c) { done_at[x] = c.now().count(); });
       s.activate(10);
     });
   }
-  for (std::uint32_t i = 0; i < 4; ++i) pe[0]->sram().write(PeContext(*pe[0]).buffer("v"), i, 10.0f + static_cast<float>(i));
+  for (std::uint32_t i = 0; i < 4; ++i)
+    pe[0]->sram().write(PeContext(*pe[0]).buffer("v"), i, 10.0f + static_cast<float>(i));
   w.start();
   w.run();
   for (int x = 1; x <= 5; ++x) {
     // Wavelets leave at 10..13; the last reaches PE x at 13 + 2 + x + 2; its task runs 3 later.
     EXPECT_EQ(done_at[x], 13 + 2 + x + 2 + 3) << x;
-    for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(pe[x]->sram().read(PeContext(*pe[x]).buffer("v"), i), 10.0f + static_cast<float>(i));
+    for (std::uint32_t i = 0; i < 4; ++i)
+      EXPECT_EQ(pe[x]->sram().read(PeContext(*pe[x]).buffer("v"), i),
+                10.0f + static_cast<float>(i));
   }
 }
 
@@ -427,13 +445,16 @@ TEST(PeEngine, StreamingReduceChainAlongAColumn) {
   }
   for (int y = 0; y < 4; ++y)
     for (std::uint32_t i = 0; i < 8; ++i)
-      pe[static_cast<size_t>(y)]->sram().write(PeContext(*pe[static_cast<size_t>(y)]).buffer("v"), i, static_cast<float>((y + 1) * (i + 1)));
+      pe[static_cast<size_t>(y)]->sram().write(PeContext(*pe[static_cast<size_t>(y)]).buffer("v"),
+                                               i, static_cast<float>((y + 1) * (i + 1)));
   w.start();
   w.run();
   // 8 f16 = 4 wavelets. PE 0 sends at 10..13; each relay forwards a wavelet the cycle it arrives
   // (5 cycles per hop: ramp 2 + hop 1 + ramp 2): the root receives at 25..28, its task runs at 31.
   EXPECT_EQ(root_done, 31);
-  for (std::uint32_t i = 0; i < 8; ++i) EXPECT_EQ(pe[3]->sram().read(PeContext(*pe[3]).buffer("v"), i), 10.0f * static_cast<float>(i + 1));
+  for (std::uint32_t i = 0; i < 8; ++i)
+    EXPECT_EQ(pe[3]->sram().read(PeContext(*pe[3]).buffer("v"), i),
+              10.0f * static_cast<float>(i + 1));
   EXPECT_EQ(pe[1]->counters().flops, 8u);
 }
 
@@ -454,7 +475,8 @@ TEST(PeEngine, DataTaskRunsOncePerWaveletWithItsPayload) {
       seen.emplace_back(c.now().count(), f);
     });
   });
-  for (std::uint32_t i = 0; i < 3; ++i) src.sram().write(PeContext(src).buffer("v"), i, 1.5f * static_cast<float>(i + 1));
+  for (std::uint32_t i = 0; i < 3; ++i)
+    src.sram().write(PeContext(src).buffer("v"), i, 1.5f * static_cast<float>(i + 1));
   w.start();
   w.run();
   // Wavelets reach the sink's CE at 16, 17, 18; each data task starts task_switch after the
@@ -478,7 +500,8 @@ TEST(PeEngine, RunsUnderTheSystemCShellOnOneCalendar) {
   });
   pes.place({3, 0}, "b", [&](PeSetup& s) {
     s.buffer("y", DType::F32, 16);
-    s.bind_local(10, [](PeContext& c) { c.recv(Color(0), c.view("y"), true, OnDone::activate(11)); });
+    s.bind_local(10,
+                 [](PeContext& c) { c.recv(Color(0), c.view("y"), true, OnDone::activate(11)); });
     s.bind_local(11, [&](PeContext&) { task_time = sc_core::sc_time_stamp(); });
     s.activate(10);
   });
@@ -505,8 +528,10 @@ TEST(PeEngine, ProgramThatDoesNotFitIsRejectedBeforeSimulation) {
     FAIL() << "expected an SRAM error";
   } catch (const ConfigError& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("program 'too_big': error: PE (7,2) needs 54176 B of SRAM (4176 B reserved + A 20000 x f16 = 40000 B, B 5000 x f16 = 10000 B) but has 49152 B"),
-              std::string::npos) << m;
+    EXPECT_NE(m.find("program 'too_big': error: PE (7,2) needs 54176 B of SRAM (4176 B reserved + "
+                     "A 20000 x f16 = 40000 B, B 5000 x f16 = 10000 B) but has 49152 B"),
+              std::string::npos)
+        << m;
   }
 }
 

@@ -6,11 +6,14 @@
 namespace wse {
 namespace {
 
-PeParams wse2_pe() { return resolve_preset("wse2").params.pe; }
+PeParams wse2_pe() {
+  return resolve_preset("wse2").params.pe;
+}
 
 TEST(Sram, LayoutStartsAfterTheReservedAreaAligned) {
   const PeParams pe = wse2_pe();
-  const auto b = layout_buffers(pe, {1, 2}, "p", {{"a", DType::F16, 3}, {"b", DType::F32, 2}, {"c", DType::F16, 1}});
+  const auto b = layout_buffers(pe, {1, 2}, "p",
+                                {{"a", DType::F16, 3}, {"b", DType::F32, 2}, {"c", DType::F16, 1}});
   ASSERT_EQ(b.size(), 3u);
   EXPECT_EQ(b[0].offset, 4176u);
   EXPECT_EQ(b[1].offset, 4176u + 8u);  // 6 bytes rounded up to 4-byte alignment
@@ -26,8 +29,10 @@ TEST(Sram, ExactFitPassesOneMoreElementFailsNamingEveryBuffer) {
     FAIL() << "expected an SRAM error";
   } catch (const ConfigError& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("program 'meshgemm': error: PE (3,7) needs 49154 B of SRAM (4176 B reserved + A 22478 x f16 = 44956 B, B 11 x f16 = 22 B) but has 49152 B (48KiB)"),
-              std::string::npos) << m;
+    EXPECT_NE(m.find("program 'meshgemm': error: PE (3,7) needs 49154 B of SRAM (4176 B reserved + "
+                     "A 22478 x f16 = 44956 B, B 11 x f16 = 22 B) but has 49152 B (48KiB)"),
+              std::string::npos)
+        << m;
   }
 }
 
@@ -74,7 +79,8 @@ TEST(Fp16, FmaRoundsTheExactResultToNearestEven) {
   const std::uint16_t b = f16_bits(1.0f + 3.0f / 1024);
   // (1 + 3*2^-10)^2 - 1 = 6*2^-10 + 9*2^-20, not a tie: the correctly rounded exact value.
   const double exact = (1.0 + 3.0 / 1024) * (1.0 + 3.0 / 1024) - 1.0;
-  EXPECT_EQ(f16_value(f16_fma(b, b, c)), static_cast<float>(static_cast<f16>(static_cast<float>(exact))));
+  EXPECT_EQ(f16_value(f16_fma(b, b, c)),
+            static_cast<float>(static_cast<f16>(static_cast<float>(exact))));
   EXPECT_EQ(f16_value(f16_bits(65504.0f)), 65504.0f);
 }
 
