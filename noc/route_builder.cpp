@@ -1,5 +1,6 @@
 #include "noc/route_builder.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -127,27 +128,76 @@ std::vector<int> interleaved_ring_order(int n) {
   return order;
 }
 
+namespace {
+// Colour slot of the forward segment sent by position `from`, by (i + i mod 2) mod 3: at every
+// router the colour it sends on, the colour it receives on and the colour passing through it are
+// then all different. On an odd-length line the last (even) position turns the ring around with
+// a 1-hop send to n-2, which would collide with n-2's own colour; it takes the third colour.
+int forward_slot(int n, int from) {
+  return (n % 2 == 1 && from == n - 1 && n > 1) ? (n + 1) % 3 : (from + from % 2) % 3;
+}
+// Ring neighbours of position p.
+std::pair<int, int> ring_neighbours(int n, int p) {
+  const std::vector<int> order = interleaved_ring_order(n);
+  const auto k = static_cast<int>(std::find(order.begin(), order.end(), p) - order.begin());
+  return {order[static_cast<std::size_t>((k + n - 1) % n)],
+          order[static_cast<std::size_t>((k + 1) % n)]};
+}
+std::vector<RouteSpec> segment(const std::vector<Coord>& cells, int from, int to, Color c) {
+  std::vector<Coord> path;
+  const int step = to > from ? 1 : -1;
+  for (int i = from;; i += step) {
+    path.push_back(cells[static_cast<std::size_t>(i)]);
+    if (i == to) break;
+  }
+  return along(path, c);
+}
+}  // namespace
+
+RingSlots interleaved_ring_slots(int n, int p, bool reverse) {
+  const auto [pred, succ] = ring_neighbours(n, p);
+  (void)succ;
+  RingSlots s;
+  if (!reverse) {
+    s.send = forward_slot(n, p);
+    s.recv = forward_slot(n, pred);
+  } else {  // p sends pred the segment pred -> p reversed; receives succ's p -> succ reversed
+    s.send = forward_slot(n, pred);
+    s.recv = forward_slot(n, p);
+  }
+  return s;
+}
+
 std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells,
-                                              std::array<Color, 3> colours) {
+                                              std::array<Color, 3> colours, bool reverse) {
   const int n = static_cast<int>(cells.size());
   const std::vector<int> order = interleaved_ring_order(n);
   std::vector<RouteSpec> out;
   for (int k = 0; k < n; ++k) {
     const int from = order[static_cast<std::size_t>(k)];
     const int to = order[static_cast<std::size_t>((k + 1) % n)];
-    // Colour by sender (i + i mod 2) mod 3: at every router the colour it sends on, the colour it
-    // receives on and the colour passing through it are then all different.
-    // On an odd-length line the last (even) position turns the ring around with a 1-hop send to
-    // n-2, which would collide with n-2's own colour; it takes the third colour instead.
-    const int slot = (n % 2 == 1 && from == n - 1 && n > 1) ? (n + 1) % 3 : (from + from % 2) % 3;
-    const Color c = colours[static_cast<std::size_t>(slot)];
-    std::vector<Coord> path;
-    const int step = to > from ? 1 : -1;
-    for (int i = from;; i += step) {
-      path.push_back(cells[static_cast<std::size_t>(i)]);
-      if (i == to) break;
-    }
-    auto part = along(path, c);
+    const Color c = colours[static_cast<std::size_t>(forward_slot(n, from))];
+    auto part = reverse ? segment(cells, to, from, c) : segment(cells, from, to, c);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+RingSlots wraparound_ring_slots(int n, int p) {
+  RingSlots s;
+  s.send = p == 0 ? 2 : p % 2;
+  s.recv = p == n - 1 ? 2 : (p + 1) % 2;
+  return s;
+}
+
+std::vector<RouteSpec> route_wraparound_ring(const std::vector<Coord>& cells,
+                                             std::array<Color, 3> colours) {
+  const int n = static_cast<int>(cells.size());
+  std::vector<RouteSpec> out;
+  for (int p = 0; p < n; ++p) {
+    const int to = p == 0 ? n - 1 : p - 1;
+    auto part = segment(cells, p, to,
+                        colours[static_cast<std::size_t>(wraparound_ring_slots(n, p).send)]);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

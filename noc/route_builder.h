@@ -40,8 +40,23 @@ std::vector<int> interleaved_ring_order(int n);
 // Routes of the interleaved two-hop ring on a line of cells (a row or a column, in order):
 // each position p sends to its ring successor on colour colours[(p + p % 2) % 3]; an intermediate
 // PE on a 2-hop path passes the wavelets through without its CE.
+// With `reverse`, every segment runs the other way (p sends to its ring predecessor) on the colour
+// the forward segment has: the ring MeshGEMM's alignment uses to shift the short way round.
 std::vector<RouteSpec> route_interleaved_ring(const std::vector<Coord>& cells,
-                                              std::array<Color, 3> colours);
+                                              std::array<Color, 3> colours, bool reverse = false);
+// The colour slots (indices into `colours` above) position p sends and receives on.
+struct RingSlots {
+  int send = 0;
+  int recv = 0;
+};
+RingSlots interleaved_ring_slots(int n, int p, bool reverse = false);
+
+// Cannon's wrap-around ring on a line of n >= 2 cells: position p >= 1 sends to p - 1 (1 hop) on
+// colours[p % 2]; position 0 sends to n - 1 on colours[2] across every other cell (the
+// head-to-tail wrap link, n - 1 hops of pass-through).
+std::vector<RouteSpec> route_wraparound_ring(const std::vector<Coord>& cells,
+                                             std::array<Color, 3> colours);
+RingSlots wraparound_ring_slots(int n, int p);
 
 // Cells of row y, x in [x0, x1], and of column x, y in [y0, y1], in ascending order.
 std::vector<Coord> row_cells(int y, int x0, int x1);

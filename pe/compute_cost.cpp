@@ -76,4 +76,12 @@ OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
   return c;
 }
 
+OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length) {
+  const OpCost one = vector_cost(pe, VectorOp::Fma, DType::F16, length);
+  OpCost c;
+  c.cycles = Cycles(one.cycles.count() * std::max<std::int64_t>(0, iterations));
+  c.flops = one.flops * static_cast<std::uint64_t>(std::max<std::int64_t>(0, iterations));
+  return c;
+}
+
 }  // namespace wse

@@ -30,6 +30,9 @@ struct OpCost {
 // Elements per cycle for an operation and element type.
 double lanes(const PeParams& pe, VectorOp op, DType t);
 OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t elements);
+// A map of `iterations` f16 FMA vector ops of `length` elements each (the GEMM/GEMV inner loops):
+// every iteration pays the vector set-up, since each re-bases its descriptors.
+OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length);
 inline Cycles scalar_cost(const PeParams& pe, std::int64_t instructions) {
   return Cycles(pe.scalar_op.count() * instructions);
 }

@@ -73,6 +73,32 @@ void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, 
   o.out_colour = out;
   pe_.issue(o);
 }
+void PeContext::recv_send(Color in, Color out, const View& mem, bool async, OnDone done) {
+  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvSend, in, mem, async, done);
+  o.out_colour = out;
+  pe_.issue(o);
+}
+void PeContext::matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::MatMul;
+  o.dst = c;
+  o.a = a;
+  o.b = b;
+  o.mt = mt;
+  o.kt = kt;
+  o.nt = nt;
+  pe_.issue(o);
+}
+void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, int nt) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Gemv;
+  o.dst = y;
+  o.a = x;
+  o.b = w;
+  o.mt = mt;
+  o.nt = nt;
+  pe_.issue(o);
+}
 void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands,
                              int control_task) {
   // A one-wavelet send whose payload is the control word; the view only sizes it (1 wavelet).
@@ -268,6 +294,50 @@ void PeEngine::apply_vector(const Op& op) {
   }
 }
 
+OpCost PeEngine::compute_cost(const Op& op) const {
+  if (op.kind == Op::Kind::MatMul)
+    return map_fma_cost(chip_.pe, static_cast<std::int64_t>(op.kt) * op.nt, op.mt);
+  if (op.kind == Op::Kind::Gemv) return map_fma_cost(chip_.pe, op.mt, op.nt);
+  if (op.dst.length == 0) return OpCost{scalar_cost(chip_.pe, op.scalar_instructions), 0};
+  return vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op));
+}
+
+void PeEngine::apply_map(const Op& op) {
+  const std::uint64_t kt = static_cast<std::uint64_t>(op.kt), nt = static_cast<std::uint64_t>(op.nt),
+                      mt = static_cast<std::uint64_t>(op.mt);
+  counters_.flops += compute_cost(op).flops;
+  if (!sram_.functional()) {
+    // Each FMA element reads two operands and the accumulator and writes the accumulator.
+    const std::uint64_t elements = op.kind == Op::Kind::MatMul ? kt * nt * mt : mt * nt;
+    sram_.count(elements * 2 * 2 + (op.kind == Op::Kind::MatMul ? kt * nt : mt) * 2, elements * 2);
+    return;
+  }
+  const auto m32 = static_cast<std::uint32_t>(mt), k32 = static_cast<std::uint32_t>(kt),
+             n32 = static_cast<std::uint32_t>(nt);
+  if (op.kind == Op::Kind::MatMul) {
+    for (std::uint32_t k = 0; k < k32; ++k)
+      for (std::uint32_t n = 0; n < n32; ++n) {
+        const std::uint16_t s = sram_.read_f16(op.b.buffer, op.b.offset + k * n32 + n);
+        for (std::uint32_t m = 0; m < m32; ++m) {
+          const std::uint32_t ci = op.dst.offset + n * m32 + m;
+          const std::uint16_t a = sram_.read_f16(op.a.buffer, op.a.offset + k * m32 + m),
+                              c = sram_.read_f16(op.dst.buffer, ci);
+          sram_.write_f16(op.dst.buffer, ci, f16_fma(a, s, c));
+        }
+      }
+    return;
+  }
+  for (std::uint32_t m = 0; m < m32; ++m) {
+    const std::uint16_t s = sram_.read_f16(op.a.buffer, op.a.offset + m);
+    for (std::uint32_t n = 0; n < n32; ++n) {
+      const std::uint32_t yi = op.dst.offset + n;
+      const std::uint16_t w = sram_.read_f16(op.b.buffer, op.b.offset + m * n32 + n),
+                          y = sram_.read_f16(op.dst.buffer, yi);
+      sram_.write_f16(op.dst.buffer, yi, f16_fma(w, s, y));
+    }
+  }
+}
+
 void PeEngine::complete(const Op& op) {
   if (op.done.action == OnDone::Action::Activate) tasks_.activate(op.done.task);
   if (op.done.action == OnDone::Action::Unblock) tasks_.unblock(op.done.task);
@@ -282,10 +352,10 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   const bool half = v.buffer.type == DType::F16;
   const std::uint32_t first = op.moved * (half ? 2u : 1u);
   const bool two = half && first + 1 < v.length;
-  const bool sends = op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend;
+  const bool sending = sends(op.kind);
   const bool receives = op.kind != Op::Kind::Send;
-  const Color out = op.kind == Op::Kind::RecvAddSend ? op.out_colour : op.colour;
-  if (sends && !fabric.can_inject(node, out, Cycles(t))) return false;
+  const Color out = sending && op.kind != Op::Kind::Send ? op.out_colour : op.colour;
+  if (sending && !fabric.can_inject(node, out, Cycles(t))) return false;
   auto& q = queues_[op.colour.value()];
   if (receives && q.empty()) return false;
 
@@ -349,12 +419,16 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
     case Op::Kind::RecvAddSend:
       word = add_words(in, mem_word());
       break;
-    case Op::Kind::Vector:
-    case Op::Kind::Route:
+    case Op::Kind::RecvSend:
+      store(in);
+      word = in;
+      break;
+    default:
       break;
   }
-  if (receives && op.kind != Op::Kind::Recv) counters_.flops += two ? 2 : 1;
-  if (sends) {
+  if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
+    counters_.flops += two ? 2 : 1;
+  if (sending) {
     Wavelet w;
     w.colour = out;
     w.data = word;
@@ -379,7 +453,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
   auto wait_fabric = [&](const Op& op) {
     if (op.next > t) {
       want(op.next);
-    } else if ((op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend) &&
+    } else if (sends(op.kind) &&
                fabric.ramp_has_credit(node,
                                       op.kind == Op::Kind::Send ? op.colour : op.out_colour) &&
                (op.kind == Op::Kind::Send || !queues_[op.colour.value()].empty())) {
@@ -395,6 +469,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       if (step_fabric(op, t, fabric)) progress = true;
       if (op.moved == wavelets_of(fabric_view(op))) {
         complete(op);
+        counters_.finish_cycle = std::max(counters_.finish_cycle, op.next);
         micro_.erase(micro_.begin() + static_cast<std::ptrdiff_t>(i));
         progress = true;
         continue;
@@ -416,17 +491,19 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
         progress = true;
         continue;
       }
-      if (op.kind == Op::Kind::Vector) {
-        const bool scalar_only = op.dst.length == 0;
-        const std::int64_t cost =
-            scalar_only ? chip_.pe.scalar_op.count() * op.scalar_instructions
-                        : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op))
-                              .cycles.count();
+      if (op.kind == Op::Kind::Vector || is_map(op.kind)) {
+        const bool scalar_only = op.kind == Op::Kind::Vector && op.dst.length == 0;
+        const std::int64_t cost = compute_cost(op).cycles.count();
         if (t < op.start + cost) continue;
-        if (!scalar_only) apply_vector(op);
+        if (is_map(op.kind))
+          apply_map(op);
+        else if (!scalar_only)
+          apply_vector(op);
         complete(op);
         counters_.busy_cycles += static_cast<std::uint64_t>(cost);
+        if (!scalar_only) counters_.compute_cycles += static_cast<std::uint64_t>(cost);
         main_free_ = op.start + cost;
+        counters_.finish_cycle = std::max(counters_.finish_cycle, main_free_);
         main_.pop_front();
         progress = true;
         continue;
@@ -454,6 +531,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
         counters_.busy_cycles += std::min(busy, spent);
         counters_.stall_cycles += spent > busy ? spent - busy : 0;
         main_free_ = op.next;  // the cycle after the last wavelet moved
+        counters_.finish_cycle = std::max(counters_.finish_cycle, main_free_);
         complete(op);
         main_.pop_front();
         progress = true;
@@ -495,13 +573,8 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       want(op.start);
     } else if (op.async) {
       // Waiting for a free microthread: a completion will call advance again.
-    } else if (op.kind == Op::Kind::Vector) {
-      const std::int64_t cost =
-          op.dst.length == 0
-              ? chip_.pe.scalar_op.count() * op.scalar_instructions
-              : vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op))
-                    .cycles.count();
-      want(op.start + cost);
+    } else if (op.kind == Op::Kind::Vector || is_map(op.kind)) {
+      want(op.start + compute_cost(op).cycles.count());
     } else {
       wait_fabric(op);
     }

@@ -66,6 +66,16 @@ class PeContext {
   // Receive-combine-forward: fabric-out(out) = fabric-in(in) + mem, the streaming reduce step
   // (faddh(fabout, fabin, mem)): each wavelet needs an input and a free ramp in the same cycle.
   void recv_add_send(Color in, Color out, const View& mem, bool async = false, OnDone done = {});
+  // Receive-store-forward: mem = fabric-in and fabric-out(out) = fabric-in, wavelet by wavelet
+  // (a software relay of a broadcast: the CE keeps a copy and passes the stream on).
+  void recv_send(Color in, Color out, const View& mem, bool async = false, OnDone done = {});
+  // The `map` loops of the kernels (wafer-fabric.md 6.2 item 10): one f16 FMA vector op per
+  // iteration, each costing vector_setup + length / lanes.
+  // GEMM tile: for k < kt, n < nt: c[n*mt .. +mt] += a[k*mt .. +mt] * b[k*nt + n]
+  // (a k-major, b row-major, c n-major).
+  void matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt);
+  // GEMV tile: for m < mt: y[0 .. nt] += x[m] * w[m*nt .. +nt] (w row-major).
+  void gemv_acc(const View& y, const View& x, const View& w, int mt, int nt);
   void activate(int task);
   void block(int task);
   void unblock(int task);
@@ -116,6 +126,8 @@ struct PeCounters {
   std::uint64_t wavelets_sent = 0;
   std::uint64_t wavelets_received = 0;
   std::uint64_t max_queued = 0;  // most wavelets of one colour waiting for the CE at once
+  std::uint64_t compute_cycles = 0;  // main thread in vector and map ops (part of busy_cycles)
+  std::int64_t finish_cycle = 0;     // cycle after the last op of any thread completed
 };
 
 class PeEngine {
@@ -151,13 +163,17 @@ class PeEngine {
       Recv,
       RecvAdd,
       RecvAddSend,
-      Route
+      RecvSend,
+      Route,
+      MatMul,
+      Gemv
     } kind = Kind::Vector;
     VectorOp vop = VectorOp::Copy;
     View dst, a, b;
     float scalar = 0;
     Color colour;                          // the fabric colour (input colour for RecvAddSend)
-    Color out_colour;                      // RecvAddSend only
+    Color out_colour;                      // RecvAddSend and RecvSend only
+    int mt = 0, kt = 0, nt = 0;            // MatMul (mt, kt, nt) and Gemv (mt, nt) tile shape
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
     bool is_control = false;
@@ -174,6 +190,13 @@ class PeEngine {
   const View& fabric_view(const Op& op) const {
     return op.kind == Op::Kind::Send || op.kind == Op::Kind::RecvAddSend ? op.a : op.dst;
   }
+  static bool sends(Op::Kind k) {
+    return k == Op::Kind::Send || k == Op::Kind::RecvAddSend || k == Op::Kind::RecvSend;
+  }
+  static bool is_map(Op::Kind k) { return k == Op::Kind::MatMul || k == Op::Kind::Gemv; }
+  // Cycles and flops of a vector, scalar or map op on the main thread.
+  OpCost compute_cost(const Op& op) const;
+  void apply_map(const Op& op);
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
   void apply_vector(const Op& op);

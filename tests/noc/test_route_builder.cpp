@@ -64,6 +64,60 @@ TEST(RouteBuilder, InterleavedRingUsesThreeColoursWithoutConflictOnAnyLength) {
   }
 }
 
+// Follows colour c from the RAMP of `from` along a line (single tx per router) to the router that
+// delivers it to its RAMP; returns that router's x (rows) or -1 if the route is broken.
+int follow_row(const RouteTables& t, const ChipParams& chip, int from, Color c) {
+  Coord at{from, 0};
+  const ColourRoute* r = t.find(chip.node(at), c);
+  if (!r || !r->rx.has(Dir::Ramp)) return -1;
+  for (int hops = 0; hops < 64; ++hops) {
+    if (r->tx.has(Dir::Ramp) && hops > 0) return at.x;
+    if (r->tx.has(Dir::E))
+      ++at.x;
+    else if (r->tx.has(Dir::W))
+      --at.x;
+    else
+      return -1;
+    r = t.find(chip.node(at), c);
+    if (!r) return -1;
+  }
+  return -1;
+}
+
+TEST(RouteBuilder, RingSlotsNameTheColoursTheRoutesUse) {
+  for (int n = 2; n <= 13; ++n) {
+    SCOPED_TRACE(n);
+    ChipParams chip = resolve_preset("test4x4").params;
+    chip.mesh.width = n;
+    chip.mesh.height = 1;
+    const std::array<Color, 3> cs{Color(0), Color(1), Color(2)};
+    const std::vector<int> order = interleaved_ring_order(n);
+    for (const bool reverse : {false, true}) {
+      RouteTables t(chip);
+      t.install(route_interleaved_ring(row_cells(0, 0, n - 1), cs, reverse));
+      ASSERT_TRUE(t.validate().empty()) << t.validate().front();
+      for (int k = 0; k < n; ++k) {
+        const int p = order[static_cast<std::size_t>(k)];
+        const int next = order[static_cast<std::size_t>((k + (reverse ? n - 1 : 1)) % n)];
+        const RingSlots mine = interleaved_ring_slots(n, p, reverse);
+        EXPECT_EQ(follow_row(t, chip, p, cs[static_cast<std::size_t>(mine.send)]), next)
+            << "from " << p << (reverse ? " reverse" : "");
+        EXPECT_EQ(interleaved_ring_slots(n, next, reverse).recv, mine.send);
+        EXPECT_LE(std::abs(next - p), 2);
+      }
+    }
+    RouteTables w(chip);
+    w.install(route_wraparound_ring(row_cells(0, 0, n - 1), cs));
+    ASSERT_TRUE(w.validate().empty()) << w.validate().front();
+    for (int p = 0; p < n; ++p) {
+      const int next = p == 0 ? n - 1 : p - 1;
+      const RingSlots mine = wraparound_ring_slots(n, p);
+      EXPECT_EQ(follow_row(w, chip, p, cs[static_cast<std::size_t>(mine.send)]), next);
+      EXPECT_EQ(wraparound_ring_slots(n, next).recv, mine.send);
+    }
+  }
+}
+
 TEST(RouteBuilder, PassThroughNeverTouchesTheCe) {
   const ChipParams chip = resolve_preset("test8x8").params;
   RouteTables t(chip);
