@@ -1,5 +1,6 @@
 #include "app/registry.h"
 
+#include "hw/chip/kernel_workload.h"
 #include "hw/chip/program_workload.h"
 #include "noc/traffic_workload.h"
 
@@ -10,6 +11,7 @@ const WorkloadRegistry& workload_registry() {
     WorkloadRegistry r;
     register_traffic_workload(r);
     register_program_workload(r);
+    register_kernel_workloads(r);
     return r;
   }();
   return registry;

@@ -36,6 +36,10 @@ class Program {
   // description of the first mismatch, or an empty string.
   virtual void fill(PeArray& pes, const Rect& rect) const = 0;
   virtual std::string check(PeArray& pes, const Rect& rect) const = 0;
+  // What the last check() measured (errors, bounds), for the run's metrics.
+  virtual nlohmann::ordered_json check_report() const { return nlohmann::ordered_json::object(); }
+  // Flops of the problem itself (without padding), for compute efficiency; 0 if not meaningful.
+  virtual double useful_flops() const { return 0; }
 };
 
 struct ProgramKind {

@@ -194,6 +194,12 @@ void PeEngine::finish_setup(const std::string& program) {
   for (std::size_t i = 0; i < laid.size(); ++i) buffers_[requests_[i].name] = laid[i];
 }
 
+std::int64_t PeEngine::sram_bytes_used() const {
+  std::int64_t bytes = 0;
+  for (const auto& r : requests_) bytes += (r.bytes() + 3) / 4 * 4;  // 4-byte aligned, as laid out
+  return bytes;
+}
+
 void PeEngine::issue(Op op) {
   main_.push_back(op);
 }

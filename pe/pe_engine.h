@@ -136,6 +136,8 @@ class PeEngine {
   Coord coord() const { return at_; }
   SramModel& sram() { return sram_; }
   const PeCounters& counters() const { return counters_; }
+  // Bytes of SRAM the program's buffers occupy (after the reserved area).
+  std::int64_t sram_bytes_used() const;
   // Lays the declared buffers out in SRAM; throws ConfigError when they do not fit.
   void finish_setup(const std::string& program);
   // Wavelets of colour c the router may deliver before the CE consumes them: the input queue's

@@ -1,0 +1,42 @@
+#include "firmware/kernel_data.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "hw/core/random.h"
+#include "pe/dtype.h"
+
+namespace wse {
+
+TestMatrix::TestMatrix(int rows, int cols, std::uint64_t seed, std::uint64_t id,
+                       KernelValues values)
+    : rows_(rows), cols_(cols) {
+  SplitMix64 rng = SplitMix64::stream(seed, id);
+  v_.resize(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
+  for (float& x : v_) {
+    if (values == KernelValues::Integers)
+      x = static_cast<float>(static_cast<int>(rng.below(5)) - 2);
+    else
+      x = f16_value(f16_bits(static_cast<float>(rng.uniform() * 2.0 - 1.0)));
+  }
+}
+
+double ErrorCheck::bound(int roundings, double sum_abs_products) {
+  const double u = std::ldexp(1.0, -11), n = roundings;
+  return n * u / (1.0 - n * u) * sum_abs_products + n * std::ldexp(1.0, -25);
+}
+
+void ErrorCheck::compare(double got, double want, double bound, const std::string& where) {
+  ++compared_;
+  const double err = std::fabs(got - want);
+  if (err > max_error_ || std::isnan(err)) max_error_ = std::isnan(err) ? INFINITY : err;
+  if (bound > max_bound_) max_bound_ = bound;
+  if ((err > bound || std::isnan(err)) && failure_.empty()) {
+    std::ostringstream o;
+    o << where << ": " << got << " vs reference " << want << " (error " << err << " > bound "
+      << bound << ")";
+    failure_ = o.str();
+  }
+}
+
+}  // namespace wse

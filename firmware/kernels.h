@@ -1,0 +1,56 @@
+// The distributed kernels of WaferLLM (waferllm-algorithms.md 2.1, 2.2) and the baselines they are
+// compared with, as firmware programs on a P x P grid of PEs:
+// - GEMM C[M,N] = A[M,K] B[K,N]: MeshGEMM (Cannon on interleaved two-hop rings, on-chip alignment
+//   of A, host pre-skewed B), Cannon (wrap-around rings), SUMMA (row and column broadcasts relayed
+//   by the PEs).
+// - GEMV y[1,N] = x[1,M] W[M,N]: MeshGEMV (two-level tree allreduce along columns, group count g,
+//   pass-through colours between group roots, fork-route broadcast) and the pipeline (chain)
+//   allreduce baseline.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "firmware/kernel_data.h"
+#include "firmware/program.h"
+
+namespace wse {
+
+enum class GemmAlgorithm : std::uint8_t { MeshGemm, Cannon, Summa };
+enum class GemvAlgorithm : std::uint8_t { MeshGemv, Pipeline };
+
+const std::vector<std::string>& gemm_algorithm_names();  // meshgemm, cannon, summa
+const std::vector<std::string>& gemv_algorithm_names();  // meshgemv, pipeline
+
+struct GemmSpec {
+  GemmAlgorithm algorithm = GemmAlgorithm::MeshGemm;
+  int m = 0, k = 0, n = 0;
+  int grid = 1;  // P: the program runs on P x P PEs
+  std::uint64_t seed = 1;
+  KernelValues values = KernelValues::Integers;
+};
+
+struct GemvSpec {
+  GemvAlgorithm algorithm = GemvAlgorithm::MeshGemv;
+  int m = 0, n = 0;  // x is [1, M], W is [M, N]
+  int grid = 1;
+  int groups = 1;  // g of the two-level tree (MeshGEMV); must divide P
+  std::uint64_t seed = 1;
+  KernelValues values = KernelValues::Integers;
+};
+
+// Per-PE tile sizes: ceil(size / P) (sizes that do not divide the grid are zero-padded).
+inline int tile_of(int size, int grid) {
+  return (size + grid - 1) / grid;
+}
+
+std::unique_ptr<Program> make_gemm_program(const GemmSpec& spec);
+std::unique_ptr<Program> make_gemv_program(const GemvSpec& spec);
+
+// Colours the kernel installs at its busiest PE (the reference designs: 12 for MeshGEMM, 10 per
+// axis for MeshGEMV).
+int gemm_colours(GemmAlgorithm a);
+int gemv_colours(GemvAlgorithm a);
+
+}  // namespace wse

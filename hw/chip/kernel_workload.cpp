@@ -1,0 +1,163 @@
+#include "hw/chip/kernel_workload.h"
+
+#include <cmath>
+
+#include "firmware/kernels.h"
+#include "hw/chip/program_run.h"
+
+namespace wse {
+namespace {
+
+struct KernelParams {
+  std::string algorithm;
+  int m = 0, k = 0, n = 0;
+  int grid = 0;    // 0 = the largest square that fits the mesh
+  int groups = 0;  // GEMV: 0 = the divisor of P nearest sqrt(P)
+  std::vector<int> origin;
+  KernelValues values = KernelValues::Integers;
+};
+
+// Declarations shared by both kinds; `gemm` adds k, `gemv` adds groups.
+ParamTable<KernelParams> kernel_table(bool gemm) {
+  ParamTable<KernelParams> t;
+  const auto& names = gemm ? gemm_algorithm_names() : gemv_algorithm_names();
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  t.text(
+      "algorithm", names.front(), "kernel algorithm: " + all,
+      [](KernelParams & p) -> auto& { return p.algorithm; });
+  t.integer(
+      "m", UnitKind::None, gemm ? "2048" : "4096", 1, 1 << 20,
+      gemm ? "rows of A and C" : "length of x (rows of W)",
+      [](KernelParams & p) -> auto& { return p.m; });
+  if (gemm)
+    t.integer(
+        "k", UnitKind::None, "2048", 1, 1 << 20, "columns of A, rows of B",
+        [](KernelParams & p) -> auto& { return p.k; });
+  t.integer(
+      "n", UnitKind::None, gemm ? "2048" : "4096", 1, 1 << 20,
+      gemm ? "columns of B and C" : "columns of W (length of y)",
+      [](KernelParams & p) -> auto& { return p.n; });
+  t.integer(
+      "grid", UnitKind::None, "0", 0, 4096,
+      "P: the kernel runs on P x P PEs; 0 = the largest square that fits the mesh",
+      [](KernelParams & p) -> auto& { return p.grid; });
+  if (!gemm)
+    t.integer(
+        "groups", UnitKind::None, "0", 0, 4096,
+        "g of MeshGEMV's two-level tree (must divide P); 0 = the divisor of P nearest sqrt(P)",
+        [](KernelParams & p) -> auto& { return p.groups; });
+  t.int_list(
+      "origin", UnitKind::None, "[0, 0]", 0, 4095, "x, y of the grid's north-west PE",
+      [](KernelParams & p) -> auto& { return p.origin; });
+  t.choice<KernelValues>(
+      "values", {{"integers", KernelValues::Integers}, {"uniform", KernelValues::Uniform}},
+      "integers",
+      "functional inputs: small integers (exact in fp16: results must match exactly) or uniform "
+      "[-1, 1) (checked against the fp16 rounding bound)",
+      [](KernelParams & p) -> auto& { return p.values; });
+  return t;
+}
+
+const ParamTable<KernelParams>& table(bool gemm) {
+  static const ParamTable<KernelParams> g = kernel_table(true), v = kernel_table(false);
+  return gemm ? g : v;
+}
+
+int nearest_divisor_to_sqrt(int p) {
+  int best = 1;
+  for (int d = 1; d <= p; ++d)
+    if (p % d == 0 && std::fabs(d - std::sqrt(p)) < std::fabs(best - std::sqrt(p))) best = d;
+  return best;
+}
+
+std::string divisors_of(int p) {
+  std::string s;
+  for (int d = 1; d <= p; ++d)
+    if (p % d == 0) s += (s.empty() ? "" : ", ") + std::to_string(d);
+  return s;
+}
+
+// Resolves what both kinds share: the algorithm index and the rectangle.
+int resolve_common(const Scenario& s, KernelParams& p, bool gemm, Rect& rect) {
+  const auto& names = gemm ? gemm_algorithm_names() : gemv_algorithm_names();
+  int algorithm = -1;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == p.algorithm) algorithm = static_cast<int>(i);
+  if (algorithm < 0) {
+    const std::string near = closest_match(p.algorithm, names);
+    throw ConfigError(workload_location(s, "algorithm"), "workload.algorithm",
+                      "unknown algorithm '" + p.algorithm + "'", join(names),
+                      near.empty() ? "" : "Did you mean '" + near + "'?");
+  }
+  const ChipParams& chip = s.chip.params;
+  if (p.origin.size() != 2)
+    throw ConfigError(workload_location(s, "origin"), "workload.origin",
+                      "needs 2 numbers: x, y");
+  const int ox = p.origin[0], oy = p.origin[1];
+  if (p.grid == 0) p.grid = std::max(0, std::min(chip.mesh.width - ox, chip.mesh.height - oy));
+  if (p.grid < 1 || ox + p.grid > chip.mesh.width || oy + p.grid > chip.mesh.height) {
+    throw ConfigError(workload_location(s, p.grid == 0 ? "origin" : "grid"), "workload.grid",
+                      "a " + std::to_string(p.grid) + "x" + std::to_string(p.grid) + " grid at (" +
+                          std::to_string(ox) + ", " + std::to_string(oy) + ") does not fit the " +
+                          std::to_string(chip.mesh.width) + "x" +
+                          std::to_string(chip.mesh.height) + " mesh",
+                      "", "Use a smaller grid or origin, or a larger chip");
+  }
+  rect = Rect{ox, oy, p.grid, p.grid};
+  return algorithm;
+}
+
+std::unique_ptr<Workload> create_gemm(const Scenario& s) {
+  KernelParams p = resolve_workload_params(table(true), s);
+  Rect rect;
+  GemmSpec spec;
+  spec.algorithm = static_cast<GemmAlgorithm>(resolve_common(s, p, true, rect));
+  require_wavelet_fidelity(s, "kernels run");
+  spec.m = p.m;
+  spec.k = p.k;
+  spec.n = p.n;
+  spec.grid = p.grid;
+  spec.seed = static_cast<std::uint64_t>(s.run.seed);
+  spec.values = p.values;
+  auto config = table(true).to_json(p);
+  return std::make_unique<ProgramRun>(s, "gemm/" + p.algorithm, config, make_gemm_program(spec),
+                                      rect, workload_location(s, "grid"), "workload.grid");
+}
+
+std::unique_ptr<Workload> create_gemv(const Scenario& s) {
+  KernelParams p = resolve_workload_params(table(false), s);
+  Rect rect;
+  GemvSpec spec;
+  spec.algorithm = static_cast<GemvAlgorithm>(resolve_common(s, p, false, rect));
+  require_wavelet_fidelity(s, "kernels run");
+  if (p.groups == 0) p.groups = nearest_divisor_to_sqrt(p.grid);
+  if (spec.algorithm == GemvAlgorithm::MeshGemv && p.grid % p.groups != 0) {
+    throw ConfigError(workload_location(s, "groups"), "workload.groups",
+                      std::to_string(p.groups) + " groups do not divide the grid's " +
+                          std::to_string(p.grid) + " rows",
+                      divisors_of(p.grid), "Pick a divisor of the grid size, or 0 for automatic");
+  }
+  spec.m = p.m;
+  spec.n = p.n;
+  spec.grid = p.grid;
+  spec.groups = p.groups;
+  spec.seed = static_cast<std::uint64_t>(s.run.seed);
+  spec.values = p.values;
+  auto config = table(false).to_json(p);
+  return std::make_unique<ProgramRun>(s, "gemv/" + p.algorithm, config, make_gemv_program(spec),
+                                      rect, workload_location(s, "grid"), "workload.grid");
+}
+
+}  // namespace
+
+void register_kernel_workloads(WorkloadRegistry& registry) {
+  registry.add(WorkloadKind{"gemm",
+                            "distributed GEMM C = A B on a P x P grid: meshgemm, cannon or summa",
+                            param_infos(table(true)), create_gemm});
+  registry.add(WorkloadKind{
+      "gemv", "distributed GEMV y = x W on a P x P grid: meshgemv (two-level tree) or pipeline",
+      param_infos(table(false)), create_gemv});
+}
+
+}  // namespace wse

@@ -1,0 +1,129 @@
+#include "hw/chip/program_run.h"
+
+#include <algorithm>
+
+#include "noc/fabric.h"
+#include "noc/link_stats.h"
+
+namespace wse {
+
+ProgramRun::ProgramRun(const Scenario& s, std::string name, nlohmann::ordered_json config,
+                       std::unique_ptr<Program> program, Rect rect, const Location& where,
+                       const std::string& key)
+    : chip_(s.chip.params),
+      run_(s.run),
+      name_(std::move(name)),
+      config_(std::move(config)),
+      program_(std::move(program)),
+      rect_(rect),
+      tables_(chip_),
+      pes_(chip_, s.run.data == DataMode::Functional) {
+  program_->layout(rect_, tables_);
+  const auto problems = tables_.validate();  // before simulation, with router coordinates
+  if (!problems.empty()) {
+    throw ConfigError(where, key,
+                      "program '" + name_ + "' on this rectangle: " + problems.front() +
+                          (problems.size() > 1
+                               ? " (and " + std::to_string(problems.size() - 1) + " more)"
+                               : ""),
+                      "", "Use a smaller grid or fewer colours, or a chip with more colours");
+  }
+  try {
+    for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
+      for (int x = rect_.x; x < rect_.x + rect_.width; ++x)
+        pes_.place({x, y}, name_, [&](PeSetup& setup) { program_->setup(setup, {x, y}, rect_); });
+  } catch (const ConfigError& e) {  // SRAM overflow: blame the scenario key that sized the tiles
+    throw ConfigError(where, key, "program '" + name_ + "': " + e.problem(), "",
+                      "Use a larger grid (smaller tiles per PE) or smaller matrices");
+  }
+}
+
+nlohmann::ordered_json ProgramRun::config_json() const {
+  nlohmann::ordered_json j = config_;
+  const nlohmann::ordered_json params = program_->config_json();
+  for (auto it = params.begin(); it != params.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+RunResult ProgramRun::run() {
+  const bool functional = run_.data == DataMode::Functional;
+  if (functional) program_->fill(pes_, rect_);
+  FabricOptions opts;
+  opts.stall_limit = 0;  // long compute legitimately leaves the fabric quiet
+  opts.progress = run_.progress;
+  Fabric fabric("fabric", chip_, opts, &tables_, pes_, run_.max_cycles);
+  pes_.attach(fabric.engine());
+  sc_core::sc_start();
+  fabric.rethrow_if_failed();
+  std::string verdict = "not checked (timing data mode)";
+  if (functional) {
+    const std::string mismatch = program_->check(pes_, rect_);
+    if (!mismatch.empty())
+      throw SimulationError("program '" + name_ + "' computed a wrong result: " + mismatch);
+    verdict = "pass";
+  }
+  std::uint64_t flops = 0, sent = 0, tasks = 0, sram_read = 0, sram_written = 0;
+  std::int64_t finish_max = 0, sram_max = 0;
+  double finish_sum = 0, comm_share_sum = 0, colours_sum = 0;
+  std::size_t colours_max = 0;
+  std::vector<bool> used(static_cast<std::size_t>(chip_.noc.colours), false);
+  for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
+    for (int x = rect_.x; x < rect_.x + rect_.width; ++x) {
+      PeEngine& pe = *pes_.at({x, y});
+      const PeCounters& c = pe.counters();
+      flops += c.flops;
+      sent += c.wavelets_sent;
+      tasks += c.tasks_run;
+      sram_read += pe.sram().counters().bytes_read;
+      sram_written += pe.sram().counters().bytes_written;
+      finish_max = std::max(finish_max, c.finish_cycle);
+      finish_sum += static_cast<double>(c.finish_cycle);
+      if (c.finish_cycle > 0)
+        comm_share_sum += 1.0 - static_cast<double>(c.compute_cycles) /
+                                    static_cast<double>(c.finish_cycle);
+      sram_max = std::max(sram_max, pe.sram_bytes_used());
+      const std::vector<Color> here = tables_.colours_at(chip_.node({x, y}));
+      for (const Color c : here)
+        if (c.value() < used.size()) used[c.value()] = true;
+      const std::size_t colours = here.size();
+      colours_max = std::max(colours_max, colours);
+      colours_sum += static_cast<double>(colours);
+    }
+  const double pes = static_cast<double>(rect_.width) * rect_.height;
+  const double peak_per_cycle = 2.0 * chip_.pe.lanes.f16_fma * pes;
+  RunResult out;
+  auto& m = out.metrics;
+  m["kernel_cycles_max"] = finish_max;
+  m["kernel_cycles_mean"] = finish_sum / pes;
+  m["kernel_us_max"] = static_cast<double>(finish_max) / chip_.clock_hz * 1e6;
+  m["kernel_us_mean"] = finish_sum / pes / chip_.clock_hz * 1e6;
+  const double useful = program_->useful_flops();
+  if (useful > 0 && finish_max > 0)
+    m["compute_efficiency"] = useful / (peak_per_cycle * static_cast<double>(finish_max));
+  if (finish_max > 0)
+    m["executed_flops_efficiency"] =
+        static_cast<double>(flops) / (peak_per_cycle * static_cast<double>(finish_max));
+  m["communication_share_mean"] = comm_share_sum / pes;
+  m["colours_used"] = std::count(used.begin(), used.end(), true);  // distinct ids in the grid
+  m["colours_per_pe_max"] = colours_max;
+  m["colours_per_pe_mean"] = colours_sum / pes;
+  m["sram_bytes_per_pe_max"] = sram_max;
+  m["simulated_cycles"] = fabric.last_cycle().count();
+  m["simulated_us"] = static_cast<double>(fabric.last_cycle().count()) / chip_.clock_hz * 1e6;
+  m["pes"] = rect_.width * rect_.height;
+  m["flops"] = flops;
+  m["wavelets_sent"] = sent;
+  m["wavelet_hops"] = fabric.engine().counters().wavelet_hops;
+  m["tasks_run"] = tasks;
+  m["sram_bytes_read"] = sram_read;
+  m["sram_bytes_written"] = sram_written;
+  m["functional_check"] = verdict;
+  const nlohmann::ordered_json report = program_->check_report();
+  for (auto it = report.begin(); it != report.end(); ++it) m["check_" + it.key()] = it.value();
+  out.stats["fabric"] = fabric_counters_json(fabric.engine());
+  out.stats["fabric"]["activations"] = fabric.activations();
+  out.stats["links"] = link_utilisation_json(fabric.engine(), fabric.last_cycle());
+  return out;
+}
+
+}  // namespace wse
