@@ -86,7 +86,7 @@ TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
       {
           {"chip: test4x4\nworkload: {kind: trafic}\n",
            "s.yaml:2:18: error: workload.kind: unknown workload kind 'trafic'; valid: traffic, "
-           "program. Did you mean 'traffic'?"},
+           "program, gemm, gemv. Did you mean 'traffic'?"},
           {"chip: test4x4\nworkload: {kind: traffic, patern: uniform}\n",
            "s.yaml:2:35: error: workload.patern: unknown key"},
           {"chip: test4x4\nworkload: {kind: traffic, pattern: zigzag}\n",
@@ -217,8 +217,8 @@ TEST(Cli, ProgramWorkloadInputErrors) {
           {"chip: test8x8\nworkload: {kind: program, elements: 2000000}\n",
            "value 2000000 is out of range"},
           {"chip: test8x8\nworkload: {kind: program, elements: 30000, program: column_reduce}\n",
-           "program 'column_reduce': error: PE (0,0) needs 64176 B of SRAM (4176 B reserved + v "
-           "30000 x f16 = 60000 B) but has 49152 B"},
+           "s.yaml:2:53: error: workload.program: program 'column_reduce': PE (0,0) needs 64176 B "
+           "of SRAM (4176 B reserved + v 30000 x f16 = 60000 B) but has 49152 B"},
       });
 }
 
