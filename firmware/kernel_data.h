@@ -9,8 +9,9 @@
 
 namespace wse {
 
-// What the functional inputs hold: small integers (every product and partial sum is exact in
-// fp16, so any placement or ordering bug shows as a non-zero error) or uniform values in [-1, 1)
+// What the functional inputs hold: integers in [-2, 2] (every product and partial sum is exact in
+// fp16 while sums stay within 2048, i.e. K <= 512, so any placement or ordering bug shows as a
+// non-zero error) or uniform values in [-1, 1)
 // rounded to fp16 (realistic rounding, checked against the bound below).
 enum class KernelValues : std::uint8_t { Integers, Uniform };
 
@@ -35,9 +36,9 @@ class TestMatrix {
 // Compares computed values with exact (double) references, each with its own bound.
 class ErrorCheck {
  public:
-  // Bound for a sum of `terms` products accumulated in fp16 with at most `roundings` roundings
-  // on any path: gamma_n * sum |a||b| (n = roundings, u = 2^-11) plus n half-ulps of the smallest
-  // subnormal for underflow.
+  // Bound for a sum of products accumulated in fp16 with at most `roundings` roundings on any
+  // path: gamma_n * sum |a||b| (n = roundings, u = 2^-11) while n u <= 0.1, beyond that the
+  // probabilistic 6 sqrt(n) u sum |a||b|; plus n half-ulps of the smallest subnormal.
   static double bound(int roundings, double sum_abs_products);
   // Records one comparison; keeps the first failure's description.
   void compare(double got, double want, double bound, const std::string& where);

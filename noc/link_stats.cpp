@@ -4,7 +4,7 @@
 
 namespace wse {
 
-nlohmann::ordered_json link_utilisation_json(const WaveletFabric& fabric, Cycles span) {
+nlohmann::ordered_json link_utilisation_json(const FabricEngine& fabric, Cycles span) {
   const ChipParams& chip = fabric.chip();
   const double cycles = std::max<double>(1.0, static_cast<double>(span.count()));
   nlohmann::ordered_json j;
@@ -40,7 +40,7 @@ nlohmann::ordered_json link_utilisation_json(const WaveletFabric& fabric, Cycles
   return j;
 }
 
-nlohmann::ordered_json fabric_counters_json(const WaveletFabric& fabric) {
+nlohmann::ordered_json fabric_counters_json(const FabricEngine& fabric) {
   const FabricCounters& c = fabric.counters();
   nlohmann::ordered_json j;
   j["wavelet_hops"] = c.wavelet_hops;
@@ -50,6 +50,7 @@ nlohmann::ordered_json fabric_counters_json(const WaveletFabric& fabric) {
   j["router_evaluations"] = c.router_evaluations;
   j["busy_cycles"] = c.busy_cycles;
   j["credit_stalls"] = c.credit_stalls;
+  j["messages"] = c.messages;
   j["router_state_bytes"] = fabric.router_bytes();
   return j;
 }

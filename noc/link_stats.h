@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "noc/wavelet_fabric.h"
+#include "noc/fabric_engine.h"
 
 namespace wse {
 
-nlohmann::ordered_json link_utilisation_json(const WaveletFabric& fabric, Cycles span);
-nlohmann::ordered_json fabric_counters_json(const WaveletFabric& fabric);
+nlohmann::ordered_json link_utilisation_json(const FabricEngine& fabric, Cycles span);
+nlohmann::ordered_json fabric_counters_json(const FabricEngine& fabric);
 
 }  // namespace wse

@@ -17,6 +17,7 @@
 #include "hw/params/chip_params.h"
 #include "noc/calendar.h"
 #include "noc/fabric_client.h"
+#include "noc/fabric_engine.h"
 #include "noc/route_table.h"
 #include "noc/wavelet.h"
 
@@ -51,17 +52,8 @@ struct FabricOptions {
   bool validate_routes = true;        // refuse colour tables that break the PLMR limits
 };
 
-struct FabricCounters {
-  std::uint64_t wavelet_hops = 0;     // link traversals between routers
-  std::uint64_t ramp_injections = 0;  // wavelets entering from clients
-  std::uint64_t ramp_deliveries = 0;  // wavelets leaving to clients
-  std::uint64_t router_evaluations = 0;
-  std::uint64_t busy_cycles = 0;  // cycles that held at least one event
-  std::uint64_t control_wavelets = 0;
-  std::uint64_t credit_stalls = 0;  // head wavelets held back for lack of credit
-};
 
-class WaveletFabric {
+class WaveletFabric : public FabricEngine {
  public:
   // `tables` is required for RoutingMode::Table and must outlive the fabric (routers read switch
   // state from it, so firmware rewrites are seen immediately). Tables that fail
@@ -98,25 +90,25 @@ class WaveletFabric {
   void wake_client(NodeId node, std::uint32_t token, Cycles t);
 
   // --- Running ---------------------------------------------------------------------------------
-  bool idle() const { return calendar_.empty(); }
-  Cycles next_time() { return Cycles(calendar_.next_time()); }
+  bool idle() const override { return calendar_.empty(); }
+  Cycles next_time() override { return Cycles(calendar_.next_time()); }
   // Processes every event of the next busy cycle and returns that cycle. Throws SimulationError
   // on deadlock.
-  Cycles step();
+  Cycles step() override;
   // Wavelets inside routers or on links.
-  std::uint64_t in_flight() const { return in_flight_; }
+  std::uint64_t in_flight() const override { return in_flight_; }
   // Call when the calendar is empty: throws SimulationError with a report of stuck wavelets.
-  void check_drained() const;
+  void check_drained() const override;
 
-  const FabricCounters& counters() const { return counters_; }
+  const FabricCounters& counters() const override { return counters_; }
   // Wavelets sent by a router on each output port (N, E, S, W, RAMP), for link utilisation.
-  std::array<std::uint32_t, kNumDirs> link_wavelets(NodeId node) const {
+  std::array<std::uint32_t, kNumDirs> link_wavelets(NodeId node) const override {
     return routers_[node.value()].sent;
   }
   // Wavelets buffered at a router's input port (all colours), for traces.
   int buffered(NodeId node, Dir in_port) const;
-  std::size_t router_bytes() const;  // heap + inline state of all routers, for the benchmark
-  const ChipParams& chip() const { return chip_; }
+  std::size_t router_bytes() const override;  // heap + inline state of all routers, for the benchmark
+  const ChipParams& chip() const override { return chip_; }
   // Reports the activity of `node` to `observer` (which must outlive the fabric).
   void observe(NodeId node, FabricObserver* observer);
 

@@ -350,6 +350,155 @@ void PeEngine::complete(const Op& op) {
   if (op.done.action == OnDone::Action::Block) tasks_.block(op.done.task);
 }
 
+std::uint32_t PeEngine::mem_word(const View& v, std::uint32_t k) {
+  if (v.buffer.type == DType::F16) {
+    const std::uint32_t first = k * 2;
+    const std::uint32_t lo = sram_.read_f16(v.buffer, v.offset + first);
+    const std::uint32_t hi =
+        first + 1 < v.length ? sram_.read_f16(v.buffer, v.offset + first + 1) : 0u;
+    return lo | (hi << 16);
+  }
+  const float f = sram_.read(v.buffer, v.offset + k);
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return bits;
+}
+
+void PeEngine::store_word(const View& v, std::uint32_t k, std::uint32_t word) {
+  if (v.buffer.type == DType::F16) {
+    const std::uint32_t first = k * 2;
+    sram_.write_f16(v.buffer, v.offset + first, static_cast<std::uint16_t>(word & 0xFFFFu));
+    if (first + 1 < v.length)
+      sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(word >> 16));
+    return;
+  }
+  float f;
+  std::memcpy(&f, &word, 4);
+  sram_.write(v.buffer, v.offset + k, f);
+}
+
+std::uint32_t PeEngine::add_words(bool half, std::uint32_t x, std::uint32_t y) {
+  if (half) {
+    const auto lo = f16_bits(f16_value(static_cast<std::uint16_t>(x)) +
+                             f16_value(static_cast<std::uint16_t>(y)));
+    const auto hi = f16_bits(f16_value(static_cast<std::uint16_t>(x >> 16)) +
+                             f16_value(static_cast<std::uint16_t>(y >> 16)));
+    return lo | (static_cast<std::uint32_t>(hi) << 16);
+  }
+  float a, b;
+  std::memcpy(&a, &x, 4);
+  std::memcpy(&b, &y, 4);
+  const float r = a + b;
+  std::uint32_t bits;
+  std::memcpy(&bits, &r, 4);
+  return bits;
+}
+
+void PeEngine::deliver_message(const StreamDelivery& d) {
+  if (data_task_of_.count(d.colour.value())) {
+    throw SimulationError("PE " + to_string(at_) + ": a data task is bound to colour " +
+                          std::to_string(d.colour.value()) +
+                          "; data tasks are not modelled in stream fidelity (run.fidelity: "
+                          "wavelet)");
+  }
+  messages_[d.colour.value()].push_back(d);
+  counters_.wavelets_received += d.wavelets;
+}
+
+bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
+  const NodeId node = chip_.node(at_);
+  const View& v = fabric_view(op);
+  const std::uint32_t total = wavelets_of(v);
+  if (op.moved >= total || t < op.next) return false;
+  if (op.is_control) {
+    throw SimulationError("PE " + to_string(at_) +
+                          " sent a control wavelet; control wavelets are not modelled in stream "
+                          "fidelity (run.fidelity: wavelet)");
+  }
+  const bool half = v.buffer.type == DType::F16;
+  const bool sending = sends(op.kind), receives = op.kind != Op::Kind::Send;
+  const Color out = sending && op.kind != Op::Kind::Send ? op.out_colour : op.colour;
+  const bool functional = sram_.functional();
+  bool progressed = false;
+  if (receives && !op.consumed) {
+    auto& q = messages_[op.colour.value()];
+    if (q.empty()) return false;
+    const StreamDelivery d = q.front();
+    q.pop_front();
+    if (d.wavelets != total) {
+      throw SimulationError("PE " + to_string(at_) + ": a receive of " + std::to_string(total) +
+                            " wavelets on colour " + std::to_string(op.colour.value()) +
+                            " met a message of " + std::to_string(d.wavelets) +
+                            "; stream fidelity needs every receive to match one message (run "
+                            "it with run.fidelity: wavelet)");
+    }
+    // Wavelet k is taken at max(start + k, its arrival): the op ends after the later of the
+    // two streams.
+    const std::int64_t start = std::max(op.next, d.first);
+    // The payload is read before consume(), which may free the message.
+    const std::vector<std::uint32_t>& in = fabric.payload(d.message);
+    std::vector<std::uint32_t> words;
+    if (sending && functional) words.reserve(total);
+    for (std::uint32_t k = 0; k < total; ++k) {
+      const std::uint32_t w = functional ? in[k] : 0u;
+      switch (op.kind) {
+        case Op::Kind::Recv:
+          store_word(v, k, w);
+          break;
+        case Op::Kind::RecvAdd:
+          store_word(v, k, add_words(half, mem_word(v, k), w));
+          break;
+        case Op::Kind::RecvSend:
+          store_word(v, k, w);
+          if (functional) words.push_back(w);
+          break;
+        case Op::Kind::RecvAddSend: {
+          const std::uint32_t sum = add_words(half, w, mem_word(v, k));
+          if (functional) words.push_back(sum);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    fabric.consume(d, start, t);
+    if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
+      counters_.flops += half ? v.length : total;
+    op.in_done = std::max(start + total - 1, d.last) + 1;
+    op.consumed = true;
+    if (sending)
+      op.message = fabric.send(node, out, total, start, std::max(start + total - 1, d.last),
+                               std::move(words), t);
+    progressed = true;
+  } else if (sending && op.message == kNoMessage) {
+    std::vector<std::uint32_t> words;
+    if (functional) words.reserve(total);
+    for (std::uint32_t k = 0; k < total; ++k) {
+      const std::uint32_t w = mem_word(v, k);
+      if (functional) words.push_back(w);
+    }
+    op.message = fabric.send(node, out, total, op.next, op.next + total - 1, std::move(words), t);
+    progressed = true;
+  }
+  if (op.done_at < 0) {
+    std::int64_t done = receives ? op.in_done : -1;
+    if (sending) {
+      const std::int64_t s = fabric.sender_done(op.message);
+      if (s < 0) return progressed;  // the fabric wakes this PE once the receivers are known
+      done = std::max(done, s);
+    }
+    op.done_at = done;
+  }
+  if (t < op.done_at) return progressed;
+  if (sending) {
+    fabric.sender_finished(op.message);
+    counters_.wavelets_sent += total;
+  }
+  op.moved = total;
+  op.next = op.done_at;
+  return true;
+}
+
 bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   const NodeId node = chip_.node(at_);
   const View& v = fabric_view(op);
@@ -372,61 +521,22 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
     q.pop_front();
     fabric.release_delivery(node, op.colour, Cycles(t));
   }
-  auto mem_word = [&]() -> std::uint32_t {
-    if (half) {
-      const std::uint32_t lo = sram_.read_f16(v.buffer, v.offset + first);
-      const std::uint32_t hi = two ? sram_.read_f16(v.buffer, v.offset + first + 1) : 0u;
-      return lo | (hi << 16);
-    }
-    const float f = sram_.read(v.buffer, v.offset + first);
-    std::uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    return bits;
-  };
-  auto add_words = [&](std::uint32_t x, std::uint32_t y) -> std::uint32_t {
-    if (half) {
-      const auto lo = f16_bits(f16_value(static_cast<std::uint16_t>(x)) +
-                               f16_value(static_cast<std::uint16_t>(y)));
-      const auto hi = f16_bits(f16_value(static_cast<std::uint16_t>(x >> 16)) +
-                               f16_value(static_cast<std::uint16_t>(y >> 16)));
-      return lo | (static_cast<std::uint32_t>(hi) << 16);
-    }
-    float a, b;
-    std::memcpy(&a, &x, 4);
-    std::memcpy(&b, &y, 4);
-    const float r = a + b;
-    std::uint32_t bits;
-    std::memcpy(&bits, &r, 4);
-    return bits;
-  };
-  auto store = [&](std::uint32_t word) {
-    if (half) {
-      sram_.write_f16(v.buffer, v.offset + first, static_cast<std::uint16_t>(word & 0xFFFFu));
-      if (two)
-        sram_.write_f16(v.buffer, v.offset + first + 1, static_cast<std::uint16_t>(word >> 16));
-    } else {
-      float f;
-      std::memcpy(&f, &word, 4);
-      sram_.write(v.buffer, v.offset + first, f);
-    }
-  };
-
   std::uint32_t word = 0;
   switch (op.kind) {
     case Op::Kind::Send:
-      word = op.is_control ? op.control : mem_word();
+      word = op.is_control ? op.control : mem_word(v, op.moved);
       break;
     case Op::Kind::Recv:
-      store(in);
+      store_word(v, op.moved, in);
       break;
     case Op::Kind::RecvAdd:
-      store(add_words(mem_word(), in));
+      store_word(v, op.moved, add_words(half, mem_word(v, op.moved), in));
       break;
     case Op::Kind::RecvAddSend:
-      word = add_words(in, mem_word());
+      word = add_words(half, in, mem_word(v, op.moved));
       break;
     case Op::Kind::RecvSend:
-      store(in);
+      store_word(v, op.moved, in);
       word = in;
       break;
     default:
@@ -447,7 +557,12 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   return true;
 }
 
-std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
+std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
+  // Fabric ops of either fidelity.
+  auto step = [&](Op& op) {
+    return fabrics.stream ? step_stream(op, t, *fabrics.stream)
+                          : step_fabric(op, t, *fabrics.wavelet);
+  };
   const std::int64_t dispatch = chip_.pe.send_dispatch.count();
   const NodeId node = chip_.node(at_);
   std::int64_t wake = -1;
@@ -457,6 +572,14 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
   // A fabric op that cannot move although its time has come: wait a cycle if only the ramp link
   // is busy; otherwise a delivery or a ramp credit will call us.
   auto wait_fabric = [&](const Op& op) {
+    if (fabrics.stream) {  // a known completion, the dispatch delay, or an outside event
+      if (op.done_at > t)
+        want(op.done_at);
+      else if (op.next > t)
+        want(op.next);
+      return;
+    }
+    WaveletFabric& fabric = *fabrics.wavelet;
     if (op.next > t) {
       want(op.next);
     } else if (sends(op.kind) &&
@@ -472,7 +595,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
     // Microthreads.
     for (std::size_t i = 0; i < micro_.size();) {
       Op& op = micro_[i];
-      if (step_fabric(op, t, fabric)) progress = true;
+      if (step(op)) progress = true;
       if (op.moved == wavelets_of(fabric_view(op))) {
         complete(op);
         counters_.finish_cycle = std::max(counters_.finish_cycle, op.next);
@@ -489,8 +612,12 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
       if (op.start < 0) op.start = main_free_;
       if (t < op.start) continue;
       if (op.kind == Op::Kind::Route) {
-        fabric.rewrite_route(node, op.colour, DirSet(static_cast<std::uint8_t>(op.control & 0xFFu)),
-                             DirSet(static_cast<std::uint8_t>(op.control >> 8)), Cycles(op.start));
+        const DirSet rx(static_cast<std::uint8_t>(op.control & 0xFFu)),
+            tx(static_cast<std::uint8_t>(op.control >> 8));
+        if (fabrics.stream)
+          fabrics.stream->rewrite_route(node, op.colour, rx, tx, Cycles(op.start));
+        else
+          fabrics.wavelet->rewrite_route(node, op.colour, rx, tx, Cycles(op.start));
         main_free_ = op.start + chip_.pe.scalar_op.count();
         counters_.busy_cycles += static_cast<std::uint64_t>(chip_.pe.scalar_op.count());
         main_.pop_front();
@@ -530,7 +657,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
         continue;
       }
       if (op.next < 0) op.next = op.start + dispatch;
-      if (step_fabric(op, t, fabric)) progress = true;
+      if (step(op)) progress = true;
       if (op.moved == wavelets_of(fabric_view(op))) {
         const auto busy = static_cast<std::uint64_t>(dispatch) + op.moved;
         const auto spent = static_cast<std::uint64_t>(op.next - op.start);
@@ -564,7 +691,7 @@ std::int64_t PeEngine::advance(std::int64_t t, WaveletFabric& fabric) {
         auto& q = queues_[colour];
         ctx.wavelet_ = q.front().data;
         q.pop_front();
-        fabric.release_delivery(node, Color(colour), Cycles(t));
+        fabrics.wavelet->release_delivery(node, Color(colour), Cycles(t));
       }
     }
     bodies_.at(static_cast<std::size_t>(*task))(ctx);
@@ -610,8 +737,32 @@ PeEngine* PeArray::at(Coord c) {
   return it == pes_.end() ? nullptr : it->second.get();
 }
 
+void PeArray::attach(StreamFabric& fabric) {
+  fabric_.stream = &fabric;
+  for (const auto& entry : pes_) {
+    wake_at_[entry.first] = 0;
+    fabric.wake_client(NodeId(entry.first), 0, Cycles(0));
+  }
+}
+
+std::uint32_t PeArray::queue_capacity(NodeId node, Color c) const {
+  auto it = pes_.find(node.value());
+  return it == pes_.end() ? 0u : static_cast<std::uint32_t>(it->second->delivery_capacity(c));
+}
+
+void PeArray::on_message(NodeId node, const StreamDelivery& d, Cycles t) {
+  auto it = pes_.find(node.value());
+  if (it == pes_.end()) {
+    throw SimulationError("a message on colour " + std::to_string(d.colour.value()) +
+                          " reached PE " + to_string(chip_.coord(node)) +
+                          ", which runs no program");
+  }
+  it->second->deliver_message(d);
+  run(node, t.count());
+}
+
 void PeArray::attach(WaveletFabric& fabric) {
-  fabric_ = &fabric;
+  fabric_.wavelet = &fabric;
   for (const auto& [node, pe] : pes_) {
     for (int c = 0; c < chip_.noc.colours; ++c) {
       const Color colour(static_cast<std::uint8_t>(c));
@@ -626,11 +777,11 @@ void PeArray::attach(WaveletFabric& fabric) {
 void PeArray::run(NodeId node, std::int64_t t) {
   auto it = pes_.find(node.value());
   if (it == pes_.end()) return;
-  const std::int64_t next = it->second->advance(t, *fabric_);
+  const std::int64_t next = it->second->advance(t, fabric_);
   std::int64_t& pending = wake_at_[node.value()];
   if (next >= 0 && (pending <= t || next < pending)) {
     pending = next;
-    fabric_->wake_client(node, 0, Cycles(next));
+    fabric_.wake(node, Cycles(next));
   }
 }
 
@@ -641,7 +792,7 @@ void PeArray::on_deliver(NodeId node, const Wavelet& w, Cycles t) {
                           " delivered to PE " + to_string(chip_.coord(node)) +
                           ", which runs no program");
   }
-  it->second->deliver(w, t.count(), *fabric_);
+  it->second->deliver(w, t.count(), *fabric_.wavelet);
   run(node, t.count());
 }
 

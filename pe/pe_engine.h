@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "noc/stream_fabric.h"
 #include "noc/wavelet_fabric.h"
 #include "pe/compute_cost.h"
 #include "pe/sram.h"
@@ -43,6 +44,16 @@ struct OnDone {
 };
 
 class PeEngine;
+
+// The fabric a PE array runs on: exactly one of the two fidelities.
+struct PeFabric {
+  WaveletFabric* wavelet = nullptr;
+  StreamFabric* stream = nullptr;
+  void wake(NodeId node, Cycles t) const {
+    if (wavelet) wavelet->wake_client(node, 0, t);
+    if (stream) stream->wake_client(node, 0, t);
+  }
+};
 
 // The firmware API inside a task body.
 class PeContext {
@@ -151,9 +162,11 @@ class PeEngine {
 
   // Driven by PeArray.
   void deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric);
+  // Stream fidelity: a whole message reached this CE (its first wavelet at d.first).
+  void deliver_message(const StreamDelivery& d);
   // Runs everything possible at cycle t; returns the next cycle it must be woken (-1: only an
   // outside event can help).
-  std::int64_t advance(std::int64_t t, WaveletFabric& fabric);
+  std::int64_t advance(std::int64_t t, const PeFabric& fabric);
 
  private:
   friend class PeContext;
@@ -184,7 +197,13 @@ class PeEngine {
     std::int64_t start = -1;  // first cycle it may act
     std::int64_t next = -1;   // next cycle a wavelet may move
     std::uint32_t moved = 0;  // wavelets moved so far
+    // Stream fidelity: the message it sent, when its input was consumed, when it completes.
+    std::uint32_t message = kNoMessage;
+    std::int64_t in_done = -1;
+    std::int64_t done_at = -1;
+    bool consumed = false;
   };
+  static constexpr std::uint32_t kNoMessage = 0xFFFFFFFFu;
   void issue(Op op);
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
   static Op task_op(OnDone change);
@@ -201,6 +220,14 @@ class PeEngine {
   void apply_map(const Op& op);
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
+  // Stream fidelity: moves a whole message; returns true on progress. The op is finished when
+  // moved == its wavelets, with next = its completion cycle.
+  bool step_stream(Op& op, std::int64_t t, StreamFabric& fabric);
+  // 32-bit fabric word k of a view (two packed f16, or one f32) and its inverse; both count SRAM
+  // bytes (and hold nothing in timing mode).
+  std::uint32_t mem_word(const View& v, std::uint32_t k);
+  void store_word(const View& v, std::uint32_t k, std::uint32_t word);
+  static std::uint32_t add_words(bool half, std::uint32_t x, std::uint32_t y);
   void apply_vector(const Op& op);
   static std::uint32_t vector_elements(const Op& op);
   void complete(const Op& op);
@@ -213,6 +240,7 @@ class PeEngine {
   std::vector<BufferRequest> requests_;
   std::map<std::string, Buffer> buffers_;
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
+  std::map<std::uint8_t, std::deque<StreamDelivery>> messages_;  // stream fidelity, per colour
   std::map<std::uint8_t, int> data_task_of_;            // colour -> data task
   std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
@@ -226,24 +254,27 @@ class PeEngine {
 };
 
 // All PEs of a program's rectangle, as the fabric's client; one calendar for fabric and PEs.
-class PeArray : public FabricClient {
+class PeArray : public FabricClient, public StreamClient {
  public:
   PeArray(const ChipParams& chip, bool functional);
   // Sets up the PE at `at` with `setup` (buffers, tasks); call before attach().
   PeEngine& place(Coord at, const std::string& program, const std::function<void(PeSetup&)>& setup);
   PeEngine* at(Coord c);
-  // Schedules every placed PE for cycle 0.
+  // Schedules every placed PE for cycle 0 on the fabric of either fidelity.
   void attach(WaveletFabric& fabric);
+  void attach(StreamFabric& fabric);
 
   void on_deliver(NodeId node, const Wavelet& w, Cycles t) override;
   void on_ramp_credit(NodeId node, Color c, Cycles t) override;
   void on_wake(NodeId node, std::uint32_t token, Cycles t) override;
+  void on_message(NodeId node, const StreamDelivery& d, Cycles t) override;
+  std::uint32_t queue_capacity(NodeId node, Color c) const override;
 
  private:
   void run(NodeId node, std::int64_t t);
   const ChipParams& chip_;
   bool functional_;
-  WaveletFabric* fabric_ = nullptr;
+  PeFabric fabric_;
   std::map<std::uint32_t, std::unique_ptr<PeEngine>> pes_;
   std::map<std::uint32_t, std::int64_t> wake_at_;
 };

@@ -7,6 +7,49 @@
 
 namespace wse {
 
+PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
+                           Fidelity fidelity, bool functional) {
+  RouteTables tables(chip);
+  program.layout(rect, tables);
+  const auto problems = tables.validate();
+  if (!problems.empty()) throw SimulationError(problems.front());
+  PeArray pes(chip, functional);
+  for (int y = rect.y; y < rect.y + rect.height; ++y)
+    for (int x = rect.x; x < rect.x + rect.width; ++x)
+      pes.place({x, y}, "plain", [&](PeSetup& setup) { program.setup(setup, {x, y}, rect); });
+  if (functional) program.fill(pes, rect);
+  std::unique_ptr<FabricEngine> engine;
+  if (fidelity == Fidelity::Stream) {
+    auto stream = std::make_unique<StreamFabric>(chip, tables, pes);
+    pes.attach(*stream);
+    engine = std::move(stream);
+  } else {
+    FabricOptions opts;
+    opts.stall_limit = 0;
+    auto wavelet = std::make_unique<WaveletFabric>(chip, opts, &tables, pes);
+    pes.attach(*wavelet);
+    engine = std::move(wavelet);
+  }
+  while (!engine->idle()) engine->step();
+  engine->check_drained();
+  PlainRun r;
+  if (functional) {
+    const std::string mismatch = program.check(pes, rect);
+    if (!mismatch.empty()) throw SimulationError("wrong result: " + mismatch);
+    r.check = program.check_report();
+  }
+  double sum = 0;
+  for (int y = rect.y; y < rect.y + rect.height; ++y)
+    for (int x = rect.x; x < rect.x + rect.width; ++x) {
+      const std::int64_t f = pes.at({x, y})->counters().finish_cycle;
+      r.cycles_max = std::max(r.cycles_max, f);
+      sum += static_cast<double>(f);
+    }
+  r.cycles_mean = sum / (static_cast<double>(rect.width) * rect.height);
+  r.events = engine->counters().busy_cycles;
+  return r;
+}
+
 ProgramRun::ProgramRun(const Scenario& s, std::string name, nlohmann::ordered_json config,
                        std::unique_ptr<Program> program, Rect rect, const Location& where,
                        const std::string& key)
@@ -48,11 +91,23 @@ nlohmann::ordered_json ProgramRun::config_json() const {
 RunResult ProgramRun::run() {
   const bool functional = run_.data == DataMode::Functional;
   if (functional) program_->fill(pes_, rect_);
-  FabricOptions opts;
-  opts.stall_limit = 0;  // long compute legitimately leaves the fabric quiet
-  opts.progress = run_.progress;
-  Fabric fabric("fabric", chip_, opts, &tables_, pes_, run_.max_cycles);
-  pes_.attach(fabric.engine());
+  // One of the two fidelities, on the same routes and firmware.
+  std::unique_ptr<FabricShell> shell;
+  if (run_.fidelity == Fidelity::Stream) {
+    auto stream = std::make_unique<StreamFabricModule>("fabric", chip_, tables_, pes_,
+                                                       run_.progress, run_.max_cycles);
+    pes_.attach(stream->engine());
+    shell = std::move(stream);
+  } else {
+    FabricOptions opts;
+    opts.stall_limit = 0;  // long compute legitimately leaves the fabric quiet
+    opts.progress = run_.progress;
+    auto wavelet =
+        std::make_unique<Fabric>("fabric", chip_, opts, &tables_, pes_, run_.max_cycles);
+    pes_.attach(wavelet->engine());
+    shell = std::move(wavelet);
+  }
+  FabricShell& fabric = *shell;
   sc_core::sc_start();
   fabric.rethrow_if_failed();
   std::string verdict = "not checked (timing data mode)";
@@ -113,16 +168,16 @@ RunResult ProgramRun::run() {
   m["pes"] = rect_.width * rect_.height;
   m["flops"] = flops;
   m["wavelets_sent"] = sent;
-  m["wavelet_hops"] = fabric.engine().counters().wavelet_hops;
+  m["wavelet_hops"] = fabric.base_engine().counters().wavelet_hops;
   m["tasks_run"] = tasks;
   m["sram_bytes_read"] = sram_read;
   m["sram_bytes_written"] = sram_written;
   m["functional_check"] = verdict;
   const nlohmann::ordered_json report = program_->check_report();
   for (auto it = report.begin(); it != report.end(); ++it) m["check_" + it.key()] = it.value();
-  out.stats["fabric"] = fabric_counters_json(fabric.engine());
+  out.stats["fabric"] = fabric_counters_json(fabric.base_engine());
   out.stats["fabric"]["activations"] = fabric.activations();
-  out.stats["links"] = link_utilisation_json(fabric.engine(), fabric.last_cycle());
+  out.stats["links"] = link_utilisation_json(fabric.base_engine(), fabric.last_cycle());
   return out;
 }
 

@@ -39,7 +39,6 @@ std::unique_ptr<Workload> create(const Scenario& s) {
                       "unknown program '" + p.program + "'", join(builtin_programs().names()),
                       near.empty() ? "" : "Did you mean '" + near + "'?");
   }
-  require_wavelet_fidelity(s, "programs run");
   const ChipParams& chip = s.chip.params;
   Rect rect{0, 0, chip.mesh.width, chip.mesh.height};
   if (!p.rect.empty()) {

@@ -14,14 +14,17 @@ RunResult run_yaml(const std::string& yaml) {
 }
 
 std::string gemm(const std::string& alg, int p, int m, int k, int n, const std::string& values,
-                 const std::string& chip = "test8x8") {
-  return "chip: " + chip + "\nrun: {data: functional}\nworkload: {kind: gemm, algorithm: " + alg +
+                 const std::string& fidelity = "wavelet") {
+  return "chip: test8x8\nrun: {data: functional, fidelity: " + fidelity +
+         "}\nworkload: {kind: gemm, algorithm: " + alg +
          ", grid: " + std::to_string(p) + ", m: " + std::to_string(m) +
          ", k: " + std::to_string(k) + ", n: " + std::to_string(n) + ", values: " + values + "}\n";
 }
 
-std::string gemv(const std::string& alg, int p, int g, int m, int n, const std::string& values) {
-  return "chip: test8x8\nrun: {data: functional}\nworkload: {kind: gemv, algorithm: " + alg +
+std::string gemv(const std::string& alg, int p, int g, int m, int n, const std::string& values,
+                 const std::string& fidelity) {
+  return "chip: test8x8\nrun: {data: functional, fidelity: " + fidelity +
+         "}\nworkload: {kind: gemv, algorithm: " + alg +
          ", grid: " + std::to_string(p) + ", groups: " + std::to_string(g) +
          ", m: " + std::to_string(m) + ", n: " + std::to_string(n) + ", values: " + values + "}\n";
 }
@@ -31,13 +34,15 @@ struct GemmCase {
   int grid;
 };
 
-class GemmKernel : public ::testing::TestWithParam<GemmCase> {};
+using Fidelity = std::string;
+class GemmKernel : public ::testing::TestWithParam<std::tuple<GemmCase, Fidelity>> {};
 
 // Integer inputs: every product and partial sum is exact in fp16, so the result must equal the
 // reference exactly (a misplaced tile or a lost step cannot hide inside a rounding bound).
 TEST_P(GemmKernel, ExactOnIntegersWithPadding) {
-  const auto [alg, p] = GetParam();
-  const RunResult r = run_yaml(gemm(alg, p, 4 * p + 3, 3 * p + 1, 2 * p + 5, "integers"));
+  const auto [alg, p] = std::get<0>(GetParam());
+  const RunResult r =
+      run_yaml(gemm(alg, p, 4 * p + 3, 3 * p + 1, 2 * p + 5, "integers", std::get<1>(GetParam())));
   EXPECT_EQ(r.metrics["functional_check"], "pass");
   EXPECT_EQ(r.metrics["check_max_abs_error"].get<double>(), 0.0);
   EXPECT_GT(r.metrics["check_compared"].get<int>(), 0);
@@ -45,35 +50,40 @@ TEST_P(GemmKernel, ExactOnIntegersWithPadding) {
 
 // Uniform inputs: within the fp16 accumulation bound (gamma_K sum |a||b|).
 TEST_P(GemmKernel, WithinTheFp16BoundOnUniformValues) {
-  const auto [alg, p] = GetParam();
-  const RunResult r = run_yaml(gemm(alg, p, 2 * p, 5 * p - 1, 3 * p, "uniform"));
+  const auto [alg, p] = std::get<0>(GetParam());
+  const RunResult r =
+      run_yaml(gemm(alg, p, 2 * p, 5 * p - 1, 3 * p, "uniform", std::get<1>(GetParam())));
   EXPECT_EQ(r.metrics["functional_check"], "pass");
   EXPECT_GT(r.metrics["check_max_abs_error"].get<double>(), 0.0);  // rounding really happened
 }
 
-INSTANTIATE_TEST_SUITE_P(Grids, GemmKernel,
-                         ::testing::Values(GemmCase{"meshgemm", 1}, GemmCase{"meshgemm", 2},
-                                           GemmCase{"meshgemm", 3}, GemmCase{"meshgemm", 5},
-                                           GemmCase{"meshgemm", 6}, GemmCase{"meshgemm", 8},
-                                           GemmCase{"cannon", 3}, GemmCase{"cannon", 5},
-                                           GemmCase{"cannon", 6}, GemmCase{"cannon", 8},
-                                           GemmCase{"summa", 3}, GemmCase{"summa", 5},
-                                           GemmCase{"summa", 6}, GemmCase{"summa", 8}),
-                         [](const auto& info) {
-                           return std::string(info.param.algorithm) + "_" +
-                                  std::to_string(info.param.grid);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Grids, GemmKernel,
+    ::testing::Combine(::testing::Values(GemmCase{"meshgemm", 1}, GemmCase{"meshgemm", 2},
+                                         GemmCase{"meshgemm", 3}, GemmCase{"meshgemm", 5},
+                                         GemmCase{"meshgemm", 6}, GemmCase{"meshgemm", 8},
+                                         GemmCase{"cannon", 3}, GemmCase{"cannon", 5},
+                                         GemmCase{"cannon", 6}, GemmCase{"cannon", 8},
+                                         GemmCase{"summa", 3}, GemmCase{"summa", 5},
+                                         GemmCase{"summa", 6}, GemmCase{"summa", 8}),
+                       ::testing::Values("wavelet", "stream")),
+    [](const auto& info) {
+      const GemmCase& c = std::get<0>(info.param);
+      return std::string(c.algorithm) + "_" + std::to_string(c.grid) + "_" +
+             std::get<1>(info.param);
+    });
 
 struct GemvCase {
   const char* algorithm;
   int grid, groups;
 };
 
-class GemvKernel : public ::testing::TestWithParam<GemvCase> {};
+class GemvKernel : public ::testing::TestWithParam<std::tuple<GemvCase, Fidelity>> {};
 
 TEST_P(GemvKernel, ExactOnIntegersWithPaddingInEveryPeOfTheColumn) {
-  const auto [alg, p, g] = GetParam();
-  const RunResult r = run_yaml(gemv(alg, p, g, 7 * p + 2, 5 * p - 3, "integers"));
+  const auto [alg, p, g] = std::get<0>(GetParam());
+  const RunResult r =
+      run_yaml(gemv(alg, p, g, 7 * p + 2, 5 * p - 3, "integers", std::get<1>(GetParam())));
   EXPECT_EQ(r.metrics["functional_check"], "pass");
   EXPECT_EQ(r.metrics["check_max_abs_error"].get<double>(), 0.0);
   // Every PE holds its column's result: P rows x (N - padding) values.
@@ -81,23 +91,25 @@ TEST_P(GemvKernel, ExactOnIntegersWithPaddingInEveryPeOfTheColumn) {
 }
 
 TEST_P(GemvKernel, WithinTheFp16BoundOnUniformValues) {
-  const auto [alg, p, g] = GetParam();
-  const RunResult r = run_yaml(gemv(alg, p, g, 11 * p, 4 * p, "uniform"));
+  const auto [alg, p, g] = std::get<0>(GetParam());
+  const RunResult r = run_yaml(gemv(alg, p, g, 11 * p, 4 * p, "uniform", std::get<1>(GetParam())));
   EXPECT_EQ(r.metrics["functional_check"], "pass");
   EXPECT_GT(r.metrics["check_max_abs_error"].get<double>(), 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Grids, GemvKernel,
-                         ::testing::Values(GemvCase{"meshgemv", 3, 1}, GemvCase{"meshgemv", 3, 3},
-                                           GemvCase{"meshgemv", 5, 5}, GemvCase{"meshgemv", 6, 2},
-                                           GemvCase{"meshgemv", 6, 3}, GemvCase{"meshgemv", 8, 2},
-                                           GemvCase{"meshgemv", 8, 4}, GemvCase{"pipeline", 3, 1},
-                                           GemvCase{"pipeline", 5, 1}, GemvCase{"pipeline", 8, 1}),
-                         [](const auto& info) {
-                           return std::string(info.param.algorithm) + "_" +
-                                  std::to_string(info.param.grid) + "_g" +
-                                  std::to_string(info.param.groups);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Grids, GemvKernel,
+    ::testing::Combine(::testing::Values(GemvCase{"meshgemv", 3, 1}, GemvCase{"meshgemv", 3, 3},
+                                         GemvCase{"meshgemv", 5, 5}, GemvCase{"meshgemv", 6, 2},
+                                         GemvCase{"meshgemv", 6, 3}, GemvCase{"meshgemv", 8, 2},
+                                         GemvCase{"meshgemv", 8, 4}, GemvCase{"pipeline", 3, 1},
+                                         GemvCase{"pipeline", 5, 1}, GemvCase{"pipeline", 8, 1}),
+                       ::testing::Values("wavelet", "stream")),
+    [](const auto& info) {
+      const GemvCase& c = std::get<0>(info.param);
+      return std::string(c.algorithm) + "_" + std::to_string(c.grid) + "_g" +
+             std::to_string(c.groups) + "_" + std::get<1>(info.param);
+    });
 
 // Colour use as in the reference designs: MeshGEMM 12 colours at every PE (x, x-shift,
 // x-shift-reverse and y rings, 3 each); MeshGEMV 10 per axis once the tree has at least 4 groups

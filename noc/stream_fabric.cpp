@@ -1,0 +1,229 @@
+#include "noc/stream_fabric.h"
+
+#include <algorithm>
+
+#include "hw/core/error.h"
+
+namespace wse {
+
+StreamFabric::StreamFabric(const ChipParams& chip, RouteTables& tables, StreamClient& client)
+    : chip_(chip),
+      tables_(tables),
+      client_(client),
+      link_free_(static_cast<std::size_t>(chip.mesh.width) * chip.mesh.height),
+      sent_(link_free_.size()) {}
+
+std::uint32_t StreamFabric::alloc_message() {
+  if (!free_.empty()) {
+    const std::uint32_t id = free_.back();
+    free_.pop_back();
+    return id;
+  }
+  messages_.emplace_back();
+  return static_cast<std::uint32_t>(messages_.size() - 1);
+}
+
+std::uint32_t StreamFabric::send(NodeId node, Color c, std::uint32_t n, std::int64_t first,
+                                 std::int64_t last, std::vector<std::uint32_t> payload,
+                                 std::int64_t now) {
+  const ColourRoute* route = tables_.find(node, c);
+  if (!route || !route->rx_now().has(Dir::Ramp)) {
+    throw SimulationError("PE " + to_string(chip_.coord(node)) + " sent on colour " +
+                          std::to_string(c.value()) +
+                          ", which its router does not receive from the ramp");
+  }
+  const std::uint32_t id = alloc_message();
+  Message& m = messages_[id];
+  m = Message{};
+  m.payload = std::move(payload);
+  m.sender = node;
+  m.colour = c;
+  m.src_last = std::max(last, first + static_cast<std::int64_t>(n) - 1);
+  m.live = true;
+  ++live_messages_;
+  ++counters_.messages;
+  counters_.ramp_injections += n;
+  const std::int64_t ramp = chip_.noc.ramp_latency.count();
+  walk(id, node, Dir::Ramp, c, n, first + ramp, m.src_last + ramp, 0, 0, 0);
+  (void)now;
+  return id;
+}
+
+void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, std::uint32_t n,
+                        std::int64_t head, std::int64_t tail, std::uint32_t hops,
+                        std::uint32_t buffering, std::uint32_t depth) {
+  const ColourRoute* route = tables_.find(node, c);
+  if (!route || !route->rx_now().has(from)) {
+    throw SimulationError("colour " + std::to_string(c.value()) + " reaches router " +
+                          to_string(chip_.coord(node)) + " from " + dir_name(from) +
+                          ", which does not receive it from there");
+  }
+  if (depth > static_cast<std::uint32_t>(chip_.mesh.width * chip_.mesh.height)) {
+    throw SimulationError("colour " + std::to_string(c.value()) + " loops through router " +
+                          to_string(chip_.coord(node)));
+  }
+  if (from != Dir::Ramp) buffering += static_cast<std::uint32_t>(chip_.noc.colour_buffer_depth);
+  const std::int64_t router = chip_.noc.router_latency.count(),
+                     period = chip_.link_period().count(),
+                     span = (static_cast<std::int64_t>(n) - 1) * period;
+  const Coord at = chip_.coord(node);
+  for (int k = 0; k < kNumDirs; ++k) {
+    const Dir d = static_cast<Dir>(k);
+    if (!route->tx_now().has(d)) continue;
+    const bool turn = from != Dir::Ramp && d != Dir::Ramp && d != opposite(from);
+    const std::int64_t ready = router + (turn ? chip_.noc.turn_penalty.count() : 0);
+    std::int64_t& free_at = link_free_[node.value()][static_cast<std::size_t>(k)];
+    const std::int64_t h = std::max(head + ready, free_at);
+    const std::int64_t tl = std::max(tail + ready, h + span);
+    if (d == Dir::Ramp) {
+      // The ramp into the CE carries every colour, but a colour whose input queue is full stops
+      // using it (each colour has its own queue): a message occupies the ramp only for the
+      // wavelets its queue can take ahead of the CE; the rest follow as the CE consumes them.
+      const std::int64_t held = std::min<std::int64_t>(n, client_.queue_capacity(node, c));
+      free_at = h + std::max<std::int64_t>(0, held - 1) * period + period;
+    } else {
+      free_at = tl + period;
+    }
+    sent_[node.value()][static_cast<std::size_t>(k)] += n;
+    if (d == Dir::Ramp) {
+      const std::int64_t ramp = chip_.noc.ramp_latency.count();
+      StreamDelivery dl;
+      dl.message = message;
+      dl.node = node.value();
+      dl.colour = c;
+      dl.wavelets = n;
+      dl.first = h + ramp;
+      dl.last = tl + ramp;
+      dl.path_buffering = buffering;
+      dl.hops = hops;
+      Message& m = messages_[message];
+      ++m.copies;
+      if (n > client_.queue_capacity(node, c) + buffering) ++m.unknown;
+      counters_.ramp_deliveries += n;
+      calendar_.schedule(dl.first, Event{Kind::Deliver, node.value(), 0, dl});
+      continue;
+    }
+    Coord next = at;
+    if (d == Dir::N) --next.y;
+    if (d == Dir::S) ++next.y;
+    if (d == Dir::E) ++next.x;
+    if (d == Dir::W) --next.x;
+    if (next.x < 0 || next.y < 0 || next.x >= chip_.mesh.width || next.y >= chip_.mesh.height) {
+      throw SimulationError("colour " + std::to_string(c.value()) + " leaves the mesh at router " +
+                            to_string(at) + " towards " + dir_name(d));
+    }
+    counters_.wavelet_hops += n;
+    const std::int64_t hop = chip_.noc.hop_latency.count();
+    walk(message, chip_.node(next), opposite(d), c, n, h + hop, tl + hop, hops + 1, buffering,
+         depth + 1);
+  }
+}
+
+void StreamFabric::consume(const StreamDelivery& d, std::int64_t start, std::int64_t now) {
+  Message& m = messages_[d.message];
+  --m.copies;
+  const std::uint32_t cap = client_.queue_capacity(NodeId(d.node), d.colour) + d.path_buffering;
+  if (d.wavelets > cap) {
+    // Wavelet k cannot leave the source before wavelet k - cap was consumed and its credit
+    // travelled back: the last one not before start + (n - 1 - cap) + credit return.
+    const std::int64_t need = start + static_cast<std::int64_t>(d.wavelets - 1 - cap) +
+                              static_cast<std::int64_t>(d.hops + 1) *
+                                  chip_.noc.credit_latency.count();
+    m.required = std::max(m.required, need);
+    if (--m.unknown == 0 && m.sender_waiting) {
+      m.sender_waiting = false;
+      wake_client(m.sender, 0, Cycles(std::max(now, std::max(m.src_last, m.required) + 1)));
+    }
+  }
+  release_if_done(d.message);
+}
+
+std::int64_t StreamFabric::sender_done(std::uint32_t message) {
+  Message& m = messages_[message];
+  if (m.unknown > 0) {
+    m.sender_waiting = true;
+    return -1;
+  }
+  return std::max(m.src_last, m.required) + 1;
+}
+
+void StreamFabric::sender_finished(std::uint32_t message) {
+  messages_[message].sender_done = true;
+  release_if_done(message);
+}
+
+void StreamFabric::release_if_done(std::uint32_t message) {
+  Message& m = messages_[message];
+  if (!m.live || !m.sender_done || m.copies > 0) return;
+  m.live = false;
+  std::vector<std::uint32_t>().swap(m.payload);
+  free_.push_back(message);
+  --live_messages_;
+}
+
+void StreamFabric::rewrite_route(NodeId node, Color c, DirSet rx, DirSet tx, Cycles t) {
+  Event e{Kind::RouteRewrite, node.value(),
+          static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8),
+          StreamDelivery{}};
+  e.d.colour = c;
+  calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(), e);
+}
+
+void StreamFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
+  calendar_.schedule(t.count(), Event{Kind::Wake, node.value(), token, StreamDelivery{}});
+}
+
+Cycles StreamFabric::step() {
+  const std::int64_t t = calendar_.next_time();
+  auto& events = calendar_.open(t);
+  ++counters_.busy_cycles;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event e = events[i];  // a copy: handlers may schedule into this same bucket
+    switch (e.kind) {
+      case Kind::Deliver:
+        client_.on_message(NodeId(e.node), e.d, Cycles(t));
+        break;
+      case Kind::Wake:
+        client_.on_wake(NodeId(e.node), e.token, Cycles(t));
+        break;
+      case Kind::RouteRewrite: {
+        ColourRoute* route = tables_.find(NodeId(e.node), e.d.colour);
+        const DirSet rx(static_cast<std::uint8_t>(e.token & 0xFFu)),
+            tx(static_cast<std::uint8_t>(e.token >> 8));
+        if (!route || (rx.bits() & ~route->rx_any().bits()) ||
+            (tx.bits() & ~route->tx_any().bits())) {
+          throw SimulationError("PE " + to_string(chip_.coord(NodeId(e.node))) +
+                                " rewrote colour " + std::to_string(e.d.colour.value()) +
+                                " outside the directions its layout declared");
+        }
+        route->rx = rx;
+        route->tx = tx;
+        break;
+      }
+    }
+  }
+  calendar_.close(t);
+  return Cycles(t);
+}
+
+void StreamFabric::check_drained() const {
+  if (live_messages_ == 0) return;
+  std::string report;
+  int listed = 0;
+  for (const Message& m : messages_) {
+    if (!m.live || listed == 8) continue;
+    ++listed;
+    report += "\n  message from PE " + to_string(chip_.coord(m.sender)) + " on colour " +
+              std::to_string(m.colour.value()) + ": " + std::to_string(m.copies) +
+              " deliveries not received" +
+              (m.sender_done ? "" : ", sender not finished");
+  }
+  throw SimulationError("deadlock: nothing left to happen but " + std::to_string(live_messages_) +
+                        " messages are unfinished (stream fidelity)" + report);
+}
+
+std::size_t StreamFabric::router_bytes() const {
+  return link_free_.size() * (sizeof(link_free_[0]) + sizeof(sent_[0]));
+}
+
+}  // namespace wse
