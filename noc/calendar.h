@@ -57,13 +57,20 @@ class Calendar {
   void close(std::int64_t t) {
     auto& b = wheel_[static_cast<std::size_t>(t) & mask_];
     pending_ -= b.size();
-    b.clear();
+    // A bucket keeps its capacity (no reallocation in steady state), unless one exceptional
+    // cycle made it huge: then it is released, or 32 such buckets would hold the memory.
+    if (b.capacity() > kKeepCapacity) {
+      std::vector<Event>().swap(b);
+    } else {
+      b.clear();
+    }
     earliest_ = kNone;
   }
   std::int64_t now() const { return now_; }
 
  private:
   static constexpr std::int64_t kNone = INT64_MAX;
+  static constexpr std::size_t kKeepCapacity = 1 << 16;
   struct Far {
     std::int64_t t;
     std::uint64_t seq;

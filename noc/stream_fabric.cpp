@@ -100,7 +100,16 @@ void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, s
       ++m.copies;
       if (n > client_.queue_capacity(node, c) + buffering) ++m.unknown;
       counters_.ramp_deliveries += n;
-      calendar_.schedule(dl.first, Event{Kind::Deliver, node.value(), 0, dl});
+      std::uint32_t slot;
+      if (pool_free_.empty()) {
+        slot = static_cast<std::uint32_t>(pool_.size());
+        pool_.push_back(dl);
+      } else {
+        slot = pool_free_.back();
+        pool_free_.pop_back();
+        pool_[slot] = dl;
+      }
+      calendar_.schedule(dl.first, Event{Kind::Deliver, c, node.value(), slot});
       continue;
     }
     Coord next = at;
@@ -162,15 +171,14 @@ void StreamFabric::release_if_done(std::uint32_t message) {
 }
 
 void StreamFabric::rewrite_route(NodeId node, Color c, DirSet rx, DirSet tx, Cycles t) {
-  Event e{Kind::RouteRewrite, node.value(),
-          static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8),
-          StreamDelivery{}};
-  e.d.colour = c;
+  const Event e{
+      Kind::RouteRewrite, c, node.value(),
+      static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8)};
   calendar_.schedule(t.count() + chip_.noc.route_update_latency.count(), e);
 }
 
 void StreamFabric::wake_client(NodeId node, std::uint32_t token, Cycles t) {
-  calendar_.schedule(t.count(), Event{Kind::Wake, node.value(), token, StreamDelivery{}});
+  calendar_.schedule(t.count(), Event{Kind::Wake, Color(), node.value(), token});
 }
 
 Cycles StreamFabric::step() {
@@ -180,20 +188,23 @@ Cycles StreamFabric::step() {
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event e = events[i];  // a copy: handlers may schedule into this same bucket
     switch (e.kind) {
-      case Kind::Deliver:
-        client_.on_message(NodeId(e.node), e.d, Cycles(t));
+      case Kind::Deliver: {
+        const StreamDelivery d = pool_[e.token];
+        pool_free_.push_back(e.token);
+        client_.on_message(NodeId(e.node), d, Cycles(t));
         break;
+      }
       case Kind::Wake:
         client_.on_wake(NodeId(e.node), e.token, Cycles(t));
         break;
       case Kind::RouteRewrite: {
-        ColourRoute* route = tables_.find(NodeId(e.node), e.d.colour);
+        ColourRoute* route = tables_.find(NodeId(e.node), e.colour);
         const DirSet rx(static_cast<std::uint8_t>(e.token & 0xFFu)),
             tx(static_cast<std::uint8_t>(e.token >> 8));
         if (!route || (rx.bits() & ~route->rx_any().bits()) ||
             (tx.bits() & ~route->tx_any().bits())) {
           throw SimulationError("PE " + to_string(chip_.coord(NodeId(e.node))) +
-                                " rewrote colour " + std::to_string(e.d.colour.value()) +
+                                " rewrote colour " + std::to_string(e.colour.value()) +
                                 " outside the directions its layout declared");
         }
         route->rx = rx;

@@ -100,11 +100,13 @@ class StreamFabric : public FabricEngine {
     bool live = false;
   };
   enum class Kind : std::uint8_t { Deliver, Wake, RouteRewrite };
+  // 12 bytes: a cycle may hold an event for every PE of a 720 x 720 grid, and the calendar's
+  // buckets keep their capacity, so deliveries wait in a pool and the event names them.
   struct Event {
     Kind kind;
+    Color colour;         // RouteRewrite
     std::uint32_t node;
-    std::uint32_t token;  // Wake: token; RouteRewrite: rx | tx << 8
-    StreamDelivery d;     // Deliver; RouteRewrite: d.colour
+    std::uint32_t token;  // Wake: token; Deliver: pool index; RouteRewrite: rx | tx << 8
   };
   // Walks colour c from `node` (entered from `from`) with head/tail times at the router input.
   void walk(std::uint32_t message, NodeId node, Dir from, Color c, std::uint32_t n,
@@ -121,6 +123,8 @@ class StreamFabric : public FabricEngine {
   std::vector<std::array<std::uint32_t, kNumDirs>> sent_;
   std::vector<Message> messages_;
   std::vector<std::uint32_t> free_;
+  std::vector<StreamDelivery> pool_;  // deliveries scheduled but not yet handed over
+  std::vector<std::uint32_t> pool_free_;
   std::uint64_t live_messages_ = 0;
   FabricCounters counters_;
 };

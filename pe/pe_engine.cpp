@@ -18,10 +18,9 @@ Cycles PeContext::now() const {
 }
 
 const Buffer& PeContext::buffer(const std::string& name) const {
-  auto it = pe_.buffers_.find(name);
-  if (it == pe_.buffers_.end())
-    throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + name + "'");
-  return it->second;
+  for (const auto& entry : pe_.buffers_)
+    if (entry.first == name) return entry.second;
+  throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + name + "'");
 }
 
 View PeContext::view(const std::string& name) const {
@@ -138,16 +137,16 @@ void PeSetup::buffer(const std::string& name, DType type, std::int64_t elements)
 }
 void PeSetup::bind_local(int task, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Local, p);
-  pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
+  pe_.body(task) = std::move(body);
 }
 void PeSetup::bind_data(int task, Color colour, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Data, p);
-  pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
+  pe_.body(task) = std::move(body);
   pe_.data_task_of_[colour.value()] = task;
 }
 void PeSetup::bind_control(int task, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Control, p);
-  pe_.bodies_.at(static_cast<std::size_t>(task)) = std::move(body);
+  pe_.body(task) = std::move(body);
 }
 namespace {
 void bind_queue(std::map<std::uint8_t, int>& map, const std::vector<int>& depths, Coord at,
@@ -187,21 +186,34 @@ PeEngine::PeEngine(const ChipParams& chip, Coord at, bool functional)
       at_(at),
       sram_(chip.pe, functional),
       tasks_(chip.pe.task_ids),
-      bodies_(static_cast<std::size_t>(chip.pe.task_ids)) {}
+      bodies_() {}
+
+TaskBody& PeEngine::body(int task) {
+  for (auto& entry : bodies_)
+    if (entry.first == task) return entry.second;
+  bodies_.emplace_back(task, TaskBody{});
+  return bodies_.back().second;
+}
 
 void PeEngine::finish_setup(const std::string& program) {
   const auto laid = layout_buffers(chip_.pe, at_, program, requests_);
-  for (std::size_t i = 0; i < laid.size(); ++i) buffers_[requests_[i].name] = laid[i];
-}
-
-std::int64_t PeEngine::sram_bytes_used() const {
-  std::int64_t bytes = 0;
-  for (const auto& r : requests_) bytes += (r.bytes() + 3) / 4 * 4;  // 4-byte aligned, as laid out
-  return bytes;
+  buffers_.clear();
+  sram_used_ = 0;
+  for (std::size_t i = 0; i < laid.size(); ++i) {
+    buffers_.emplace_back(requests_[i].name, laid[i]);
+    sram_used_ += (requests_[i].bytes() + 3) / 4 * 4;  // 4-byte aligned, as laid out
+  }
+  std::vector<BufferRequest>().swap(requests_);
+  buffers_.shrink_to_fit();
+  bodies_.shrink_to_fit();
 }
 
 void PeEngine::issue(Op op) {
   main_.push_back(op);
+}
+
+void PeEngine::pop_main() {
+  ++main_head_;
 }
 
 int PeEngine::delivery_capacity(Color c) const {
@@ -401,7 +413,7 @@ void PeEngine::deliver_message(const StreamDelivery& d) {
                           "; data tasks are not modelled in stream fidelity (run.fidelity: "
                           "wavelet)");
   }
-  messages_[d.colour.value()].push_back(d);
+  inbox_.push_back(d);
   counters_.wavelets_received += d.wavelets;
 }
 
@@ -421,10 +433,12 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
   const bool functional = sram_.functional();
   bool progressed = false;
   if (receives && !op.consumed) {
-    auto& q = messages_[op.colour.value()];
-    if (q.empty()) return false;
-    const StreamDelivery d = q.front();
-    q.pop_front();
+    auto it = std::find_if(inbox_.begin(), inbox_.end(),
+                           [&](const StreamDelivery& m) { return m.colour.value() == op.colour.value(); });
+    if (it == inbox_.end()) return false;
+    const StreamDelivery d = *it;
+    inbox_.erase(it);
+    if (inbox_.empty()) std::vector<StreamDelivery>().swap(inbox_);
     if (d.wavelets != total) {
       throw SimulationError("PE " + to_string(at_) + ": a receive of " + std::to_string(total) +
                             " wavelets on colour " + std::to_string(op.colour.value()) +
@@ -438,27 +452,33 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     // The payload is read before consume(), which may free the message.
     const std::vector<std::uint32_t>& in = fabric.payload(d.message);
     std::vector<std::uint32_t> words;
-    if (sending && functional) words.reserve(total);
-    for (std::uint32_t k = 0; k < total; ++k) {
-      const std::uint32_t w = functional ? in[k] : 0u;
-      switch (op.kind) {
-        case Op::Kind::Recv:
-          store_word(v, k, w);
-          break;
-        case Op::Kind::RecvAdd:
-          store_word(v, k, add_words(half, mem_word(v, k), w));
-          break;
-        case Op::Kind::RecvSend:
-          store_word(v, k, w);
-          if (functional) words.push_back(w);
-          break;
-        case Op::Kind::RecvAddSend: {
-          const std::uint32_t sum = add_words(half, w, mem_word(v, k));
-          if (functional) words.push_back(sum);
-          break;
+    if (!functional) {  // timing mode: the same SRAM traffic, counted in bulk
+      const std::uint64_t bytes =
+          static_cast<std::uint64_t>(v.length) * static_cast<std::uint64_t>(dtype_bytes(v.buffer.type));
+      const bool reads = op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend;
+      const bool writes = op.kind != Op::Kind::RecvAddSend;
+      sram_.count(reads ? bytes : 0, writes ? bytes : 0);
+    } else {
+      if (sending) words.reserve(total);
+      for (std::uint32_t k = 0; k < total; ++k) {
+        const std::uint32_t w = in[k];
+        switch (op.kind) {
+          case Op::Kind::Recv:
+            store_word(v, k, w);
+            break;
+          case Op::Kind::RecvAdd:
+            store_word(v, k, add_words(half, mem_word(v, k), w));
+            break;
+          case Op::Kind::RecvSend:
+            store_word(v, k, w);
+            words.push_back(w);
+            break;
+          case Op::Kind::RecvAddSend:
+            words.push_back(add_words(half, w, mem_word(v, k)));
+            break;
+          default:
+            break;
         }
-        default:
-          break;
       }
     }
     fabric.consume(d, start, t);
@@ -472,10 +492,13 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     progressed = true;
   } else if (sending && op.message == kNoMessage) {
     std::vector<std::uint32_t> words;
-    if (functional) words.reserve(total);
-    for (std::uint32_t k = 0; k < total; ++k) {
-      const std::uint32_t w = mem_word(v, k);
-      if (functional) words.push_back(w);
+    if (functional) {
+      words.reserve(total);
+      for (std::uint32_t k = 0; k < total; ++k) words.push_back(mem_word(v, k));
+    } else {  // timing mode: the same SRAM reads, counted in bulk
+      sram_.count(static_cast<std::uint64_t>(v.length) *
+                      static_cast<std::uint64_t>(dtype_bytes(v.buffer.type)),
+                  0);
     }
     op.message = fabric.send(node, out, total, op.next, op.next + total - 1, std::move(words), t);
     progressed = true;
@@ -606,9 +629,13 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       ++i;
     }
     // Main thread.
-    if (running_ && main_.empty()) running_ = false;  // the task has run to completion
+    if (running_ && main_head_ == main_.size()) {  // the task has run to completion
+      running_ = false;
+      std::vector<Op>().swap(main_);  // idle PEs hold no op storage
+      main_head_ = 0;
+    }
     if (running_) {
-      Op& op = main_.front();
+      Op& op = main_[main_head_];
       if (op.start < 0) op.start = main_free_;
       if (t < op.start) continue;
       if (op.kind == Op::Kind::Route) {
@@ -620,7 +647,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
           fabrics.wavelet->rewrite_route(node, op.colour, rx, tx, Cycles(op.start));
         main_free_ = op.start + chip_.pe.scalar_op.count();
         counters_.busy_cycles += static_cast<std::uint64_t>(chip_.pe.scalar_op.count());
-        main_.pop_front();
+        pop_main();
         progress = true;
         continue;
       }
@@ -637,7 +664,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         if (!scalar_only) counters_.compute_cycles += static_cast<std::uint64_t>(cost);
         main_free_ = op.start + cost;
         counters_.finish_cycle = std::max(counters_.finish_cycle, main_free_);
-        main_.pop_front();
+        pop_main();
         progress = true;
         continue;
       }
@@ -651,7 +678,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         launched.start = at;
         launched.next = at + dispatch;
         main_free_ = at + chip_.pe.scalar_op.count();
-        main_.pop_front();
+        pop_main();
         micro_.push_back(launched);
         progress = true;
         continue;
@@ -666,7 +693,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         main_free_ = op.next;  // the cycle after the last wavelet moved
         counters_.finish_cycle = std::max(counters_.finish_cycle, main_free_);
         complete(op);
-        main_.pop_front();
+        pop_main();
         progress = true;
       }
       continue;
@@ -694,14 +721,14 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         fabrics.wavelet->release_delivery(node, Color(colour), Cycles(t));
       }
     }
-    bodies_.at(static_cast<std::size_t>(*task))(ctx);
+    body(*task)(ctx);
     progress = true;
   }
 
   // When to look again.
   for (const Op& op : micro_) wait_fabric(op);
-  if (running_ && !main_.empty()) {
-    const Op& op = main_.front();
+  if (running_ && main_head_ < main_.size()) {
+    const Op& op = main_[main_head_];
     if (t < op.start) {
       want(op.start);
     } else if (op.async) {
@@ -728,56 +755,58 @@ PeEngine& PeArray::place(Coord at, const std::string& program,
   setup(s);
   pe->finish_setup(program);
   PeEngine& ref = *pe;
-  pes_[chip_.node(at).value()] = std::move(pe);
+  const std::size_t node = chip_.node(at).value();
+  if (pes_.size() <= node) pes_.resize(node + 1);
+  pes_[node] = std::move(pe);
   return ref;
 }
 
 PeEngine* PeArray::at(Coord c) {
-  auto it = pes_.find(chip_.node(c).value());
-  return it == pes_.end() ? nullptr : it->second.get();
+  return find(chip_.node(c));
 }
 
 void PeArray::attach(StreamFabric& fabric) {
   fabric_.stream = &fabric;
-  for (const auto& entry : pes_) {
-    wake_at_[entry.first] = 0;
-    fabric.wake_client(NodeId(entry.first), 0, Cycles(0));
-  }
+  wake_at_.assign(pes_.size(), 0);
+  for (std::size_t node = 0; node < pes_.size(); ++node)
+    if (pes_[node]) fabric.wake_client(NodeId(static_cast<std::uint32_t>(node)), 0, Cycles(0));
 }
 
 std::uint32_t PeArray::queue_capacity(NodeId node, Color c) const {
-  auto it = pes_.find(node.value());
-  return it == pes_.end() ? 0u : static_cast<std::uint32_t>(it->second->delivery_capacity(c));
+  const PeEngine* pe = find(node);
+  return pe ? static_cast<std::uint32_t>(pe->delivery_capacity(c)) : 0u;
 }
 
 void PeArray::on_message(NodeId node, const StreamDelivery& d, Cycles t) {
-  auto it = pes_.find(node.value());
-  if (it == pes_.end()) {
+  PeEngine* pe = find(node);
+  if (!pe) {
     throw SimulationError("a message on colour " + std::to_string(d.colour.value()) +
                           " reached PE " + to_string(chip_.coord(node)) +
                           ", which runs no program");
   }
-  it->second->deliver_message(d);
+  pe->deliver_message(d);
   run(node, t.count());
 }
 
 void PeArray::attach(WaveletFabric& fabric) {
   fabric_.wavelet = &fabric;
-  for (const auto& [node, pe] : pes_) {
+  wake_at_.assign(pes_.size(), 0);
+  for (std::size_t i = 0; i < pes_.size(); ++i) {
+    if (!pes_[i]) continue;
+    const NodeId node(static_cast<std::uint32_t>(i));
     for (int c = 0; c < chip_.noc.colours; ++c) {
       const Color colour(static_cast<std::uint8_t>(c));
-      fabric.set_delivery_capacity(NodeId(node), colour, pe->delivery_capacity(colour));
-      fabric.set_injection_capacity(NodeId(node), colour, pe->injection_capacity(colour));
+      fabric.set_delivery_capacity(node, colour, pes_[i]->delivery_capacity(colour));
+      fabric.set_injection_capacity(node, colour, pes_[i]->injection_capacity(colour));
     }
-    wake_at_[node] = 0;
-    fabric.wake_client(NodeId(node), 0, Cycles(0));
+    fabric.wake_client(node, 0, Cycles(0));
   }
 }
 
 void PeArray::run(NodeId node, std::int64_t t) {
-  auto it = pes_.find(node.value());
-  if (it == pes_.end()) return;
-  const std::int64_t next = it->second->advance(t, fabric_);
+  PeEngine* pe = find(node);
+  if (!pe) return;
+  const std::int64_t next = pe->advance(t, fabric_);
   std::int64_t& pending = wake_at_[node.value()];
   if (next >= 0 && (pending <= t || next < pending)) {
     pending = next;
@@ -786,13 +815,13 @@ void PeArray::run(NodeId node, std::int64_t t) {
 }
 
 void PeArray::on_deliver(NodeId node, const Wavelet& w, Cycles t) {
-  auto it = pes_.find(node.value());
-  if (it == pes_.end()) {
+  PeEngine* pe = find(node);
+  if (!pe) {
     throw SimulationError("wavelet on colour " + std::to_string(w.colour.value()) +
                           " delivered to PE " + to_string(chip_.coord(node)) +
                           ", which runs no program");
   }
-  it->second->deliver(w, t.count(), *fabric_.wavelet);
+  pe->deliver(w, t.count(), *fabric_.wavelet);
   run(node, t.count());
 }
 

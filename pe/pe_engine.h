@@ -148,7 +148,7 @@ class PeEngine {
   SramModel& sram() { return sram_; }
   const PeCounters& counters() const { return counters_; }
   // Bytes of SRAM the program's buffers occupy (after the reserved area).
-  std::int64_t sram_bytes_used() const;
+  std::int64_t sram_bytes_used() const { return sram_used_; }
   // Lays the declared buffers out in SRAM; throws ConfigError when they do not fit.
   void finish_setup(const std::string& program);
   // Wavelets of colour c the router may deliver before the CE consumes them: the input queue's
@@ -205,6 +205,7 @@ class PeEngine {
   };
   static constexpr std::uint32_t kNoMessage = 0xFFFFFFFFu;
   void issue(Op op);
+  void pop_main();
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
   static Op task_op(OnDone change);
   std::uint32_t wavelets_of(const View& v) const;
@@ -236,16 +237,23 @@ class PeEngine {
   Coord at_;
   SramModel sram_;
   TaskRuntime tasks_;
-  std::vector<TaskBody> bodies_;
-  std::vector<BufferRequest> requests_;
-  std::map<std::string, Buffer> buffers_;
+  // Compact per-PE state (a 720 x 720 grid holds 518,400 of these): only the bound task bodies
+  // and the declared buffers, searched linearly (a program binds a handful of each).
+  std::vector<std::pair<int, TaskBody>> bodies_;
+  std::vector<BufferRequest> requests_;  // until finish_setup()
+  std::vector<std::pair<std::string, Buffer>> buffers_;
+  std::int64_t sram_used_ = 0;
+  TaskBody& body(int task);
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
-  std::map<std::uint8_t, std::deque<StreamDelivery>> messages_;  // stream fidelity, per colour
+  // Stream fidelity: delivered messages not yet consumed, all colours in arrival order (a PE has
+  // a few at a time; a deque per colour would cost a 512-byte chunk each).
+  std::vector<StreamDelivery> inbox_;
   std::map<std::uint8_t, int> data_task_of_;            // colour -> data task
   std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
   std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
-  std::deque<Op> main_;                          // ops of the running task
+  std::vector<Op> main_;    // ops of the running task, from main_head_ on
+  std::size_t main_head_ = 0;
   std::vector<Op> micro_;                        // asynchronous ops in flight
   bool running_ = false;
   std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
@@ -275,8 +283,11 @@ class PeArray : public FabricClient, public StreamClient {
   const ChipParams& chip_;
   bool functional_;
   PeFabric fabric_;
-  std::map<std::uint32_t, std::unique_ptr<PeEngine>> pes_;
-  std::map<std::uint32_t, std::int64_t> wake_at_;
+  PeEngine* find(NodeId node) const {
+    return node.value() < pes_.size() ? pes_[node.value()].get() : nullptr;
+  }
+  std::vector<std::unique_ptr<PeEngine>> pes_;  // by node id (null where no program runs)
+  std::vector<std::int64_t> wake_at_;           // by node id
 };
 
 }  // namespace wse
