@@ -24,8 +24,7 @@ std::uint32_t StreamFabric::alloc_message() {
 }
 
 std::uint32_t StreamFabric::send(NodeId node, Color c, std::uint32_t n, std::int64_t first,
-                                 std::int64_t last, std::vector<std::uint32_t> payload,
-                                 std::int64_t now) {
+                                 std::int64_t last, std::vector<std::uint32_t> payload) {
   const ColourRoute* route = tables_.find(node, c);
   if (!route || !route->rx_now().has(Dir::Ramp)) {
     throw SimulationError("PE " + to_string(chip_.coord(node)) + " sent on colour " +
@@ -45,7 +44,6 @@ std::uint32_t StreamFabric::send(NodeId node, Color c, std::uint32_t n, std::int
   counters_.ramp_injections += n;
   const std::int64_t ramp = chip_.noc.ramp_latency.count();
   walk(id, node, Dir::Ramp, c, n, first + ramp, m.src_last + ramp, 0, 0, 0);
-  (void)now;
   return id;
 }
 

@@ -58,7 +58,7 @@ class StreamFabric : public FabricEngine {
   // the colour's route is broken (not received from the ramp, leaves the mesh, not received
   // by the next router, or never reaches a CE).
   std::uint32_t send(NodeId node, Color c, std::uint32_t n, std::int64_t first, std::int64_t last,
-                     std::vector<std::uint32_t> payload, std::int64_t now);
+                     std::vector<std::uint32_t> payload);
   const std::vector<std::uint32_t>& payload(std::uint32_t message) const {
     return messages_[message].payload;
   }

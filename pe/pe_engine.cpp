@@ -488,7 +488,7 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     op.consumed = true;
     if (sending)
       op.message = fabric.send(node, out, total, start, std::max(start + total - 1, d.last),
-                               std::move(words), t);
+                               std::move(words));
     progressed = true;
   } else if (sending && op.message == kNoMessage) {
     std::vector<std::uint32_t> words;
@@ -500,7 +500,7 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
                       static_cast<std::uint64_t>(dtype_bytes(v.buffer.type)),
                   0);
     }
-    op.message = fabric.send(node, out, total, op.next, op.next + total - 1, std::move(words), t);
+    op.message = fabric.send(node, out, total, op.next, op.next + total - 1, std::move(words));
     progressed = true;
   }
   if (op.done_at < 0) {

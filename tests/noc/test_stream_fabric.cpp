@@ -37,7 +37,7 @@ TEST(StreamFabric, MessageTimesFollowTheWaveletFormula) {
   World w;
   w.tables.install(route_p2p_xy({0, 0}, {3, 2}, Color(0)));  // 5 hops, one turn (0 cycles)
   w.start();
-  const std::uint32_t m = w.fabric->send(w.chip.node({0, 0}), Color(0), 10, 100, 109, {}, 100);
+  const std::uint32_t m = w.fabric->send(w.chip.node({0, 0}), Color(0), 10, 100, 109, {});
   w.run();
   ASSERT_EQ(w.sink.got.size(), 1u);
   const StreamDelivery& d = w.sink.got[0].second;
@@ -55,7 +55,7 @@ TEST(StreamFabric, ForkDeliversToEveryCeOnTheWay) {
   World w;
   w.tables.install(route_row_broadcast(0, 0, 4, 0, Color(1)));
   w.start();
-  w.fabric->send(w.chip.node({0, 0}), Color(1), 4, 0, 3, {}, 0);
+  w.fabric->send(w.chip.node({0, 0}), Color(1), 4, 0, 3, {});
   w.run();
   ASSERT_EQ(w.sink.got.size(), 4u);
   for (const auto& [node, d] : w.sink.got) {
@@ -71,8 +71,8 @@ TEST(StreamFabric, TwoMessagesOnOneLinkQueueBehindEachOther) {
   w.tables.install(route_p2p_xy({0, 0}, {2, 0}, Color(0)));
   w.tables.install(route_p2p_xy({1, 0}, {3, 0}, Color(1)));
   w.start();
-  w.fabric->send(w.chip.node({0, 0}), Color(0), 8, 0, 7, {}, 0);
-  w.fabric->send(w.chip.node({1, 0}), Color(1), 8, 0, 7, {}, 0);
+  w.fabric->send(w.chip.node({0, 0}), Color(0), 8, 0, 7, {});
+  w.fabric->send(w.chip.node({1, 0}), Color(1), 8, 0, 7, {});
   w.run();
   ASSERT_EQ(w.sink.got.size(), 2u);
   std::map<int, StreamDelivery> by_colour;
@@ -91,7 +91,7 @@ TEST(StreamFabric, LateReceiverHoldsTheSenderBack) {
   w.sink.capacity = 9;
   w.tables.install(route_p2p_xy({0, 0}, {1, 0}, Color(0)));  // 1 hop: buffering 9 + 4 = 13
   w.start();
-  const std::uint32_t m = w.fabric->send(w.chip.node({0, 0}), Color(0), 40, 0, 39, {}, 0);
+  const std::uint32_t m = w.fabric->send(w.chip.node({0, 0}), Color(0), 40, 0, 39, {});
   w.run();
   EXPECT_EQ(w.fabric->sender_done(m), -1);  // unknown until the receiver starts
   ASSERT_EQ(w.sink.got.size(), 1u);
@@ -113,8 +113,8 @@ TEST(StreamFabric, BufferingBoundaryDecidesWhetherTheSenderWaits) {
   w.tables.install(route_p2p_xy({0, 0}, {1, 0}, Color(0)));
   w.tables.install(route_p2p_xy({0, 1}, {1, 1}, Color(0)));
   w.start();
-  const std::uint32_t fits = w.fabric->send(w.chip.node({0, 0}), Color(0), 13, 0, 12, {}, 0);
-  const std::uint32_t over = w.fabric->send(w.chip.node({0, 1}), Color(0), 14, 0, 13, {}, 0);
+  const std::uint32_t fits = w.fabric->send(w.chip.node({0, 0}), Color(0), 13, 0, 12, {});
+  const std::uint32_t over = w.fabric->send(w.chip.node({0, 1}), Color(0), 14, 0, 13, {});
   EXPECT_EQ(w.fabric->sender_done(fits), 13);
   EXPECT_EQ(w.fabric->sender_done(over), -1);
 }
@@ -123,7 +123,7 @@ TEST(StreamFabric, BrokenRouteIsAnError) {
   World w;
   w.tables.install(route_at({0, 0}, Color(2), {Dir::Ramp}, {Dir::E}));  // (1,0) not configured
   w.start();
-  EXPECT_THROW(w.fabric->send(w.chip.node({0, 0}), Color(2), 1, 0, 0, {}, 0), SimulationError);
+  EXPECT_THROW(w.fabric->send(w.chip.node({0, 0}), Color(2), 1, 0, 0, {}), SimulationError);
 }
 
 }  // namespace
