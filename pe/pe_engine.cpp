@@ -182,11 +182,7 @@ void PeSetup::block(int task) {
 // ---- engine -----------------------------------------------------------------------------------
 
 PeEngine::PeEngine(const ChipParams& chip, Coord at, bool functional)
-    : chip_(chip),
-      at_(at),
-      sram_(chip.pe, functional),
-      tasks_(chip.pe.task_ids),
-      bodies_() {}
+    : chip_(chip), at_(at), sram_(chip.pe, functional), tasks_(chip.pe.task_ids), bodies_() {}
 
 TaskBody& PeEngine::body(int task) {
   for (auto& entry : bodies_)
@@ -321,7 +317,8 @@ OpCost PeEngine::compute_cost(const Op& op) const {
 }
 
 void PeEngine::apply_map(const Op& op) {
-  const std::uint64_t kt = static_cast<std::uint64_t>(op.kt), nt = static_cast<std::uint64_t>(op.nt),
+  const std::uint64_t kt = static_cast<std::uint64_t>(op.kt),
+                      nt = static_cast<std::uint64_t>(op.nt),
                       mt = static_cast<std::uint64_t>(op.mt);
   counters_.flops += compute_cost(op).flops;
   if (!sram_.functional()) {
@@ -433,8 +430,9 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
   const bool functional = sram_.functional();
   bool progressed = false;
   if (receives && !op.consumed) {
-    auto it = std::find_if(inbox_.begin(), inbox_.end(),
-                           [&](const StreamDelivery& m) { return m.colour.value() == op.colour.value(); });
+    auto it = std::find_if(inbox_.begin(), inbox_.end(), [&](const StreamDelivery& m) {
+      return m.colour.value() == op.colour.value();
+    });
     if (it == inbox_.end()) return false;
     const StreamDelivery d = *it;
     inbox_.erase(it);
@@ -453,8 +451,8 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     const std::vector<std::uint32_t>& in = fabric.payload(d.message);
     std::vector<std::uint32_t> words;
     if (!functional) {  // timing mode: the same SRAM traffic, counted in bulk
-      const std::uint64_t bytes =
-          static_cast<std::uint64_t>(v.length) * static_cast<std::uint64_t>(dtype_bytes(v.buffer.type));
+      const std::uint64_t bytes = static_cast<std::uint64_t>(v.length) *
+                                  static_cast<std::uint64_t>(dtype_bytes(v.buffer.type));
       const bool reads = op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend;
       const bool writes = op.kind != Op::Kind::RecvAddSend;
       sram_.count(reads ? bytes : 0, writes ? bytes : 0);
@@ -596,10 +594,17 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // is busy; otherwise a delivery or a ramp credit will call us.
   auto wait_fabric = [&](const Op& op) {
     if (fabrics.stream) {  // a known completion, the dispatch delay, or an outside event
-      if (op.done_at > t)
+      if (op.done_at > t) {
         want(op.done_at);
-      else if (op.next > t)
-        want(op.next);
+      } else if (op.next > t) {
+        // A receive whose message has not arrived is woken by the delivery, not by the clock.
+        const bool waits_for_message =
+            op.kind != Op::Kind::Send && !op.consumed &&
+            std::none_of(inbox_.begin(), inbox_.end(), [&](const StreamDelivery& m) {
+              return m.colour.value() == op.colour.value();
+            });
+        if (!waits_for_message) want(op.next);
+      }
       return;
     }
     WaveletFabric& fabric = *fabrics.wavelet;
@@ -611,6 +616,26 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
                (op.kind == Op::Kind::Send || !queues_[op.colour.value()].empty())) {
       want(t + 1);
     }
+  };
+
+  // A main-thread op whose effects are private to this PE may be applied before its cycle comes
+  // (one wake-up per task instead of one per op), when nothing that can happen to the PE in the
+  // meantime could observe the difference: an async issue with a microthread free (threads only
+  // free up), a task-flag change that commutes with every completion in flight (activations
+  // always do; block/unblock unless an in-flight op changes the same task's block), and compute
+  // whose operands no in-flight transfer can touch (timing data has no values). Fabric ops, route
+  // rewrites and task picks still happen at their own cycle.
+  const bool functional = sram_.functional();
+  auto runs_ahead = [&](const Op& op) {
+    if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
+    if (op.kind != Op::Kind::Vector && !is_map(op.kind)) return false;
+    const bool data = !(op.kind == Op::Kind::Vector && op.dst.length == 0);
+    if (data && functional && !micro_.empty()) return false;
+    if (op.done.action == OnDone::Action::Block || op.done.action == OnDone::Action::Unblock) {
+      for (const Op& m : micro_)
+        if (m.done.task == op.done.task && m.done.action != OnDone::Action::Activate) return false;
+    }
+    return true;
   };
 
   for (bool progress = true; progress;) {
@@ -637,7 +662,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     if (running_) {
       Op& op = main_[main_head_];
       if (op.start < 0) op.start = main_free_;
-      if (t < op.start) continue;
+      if (t < op.start && !runs_ahead(op)) continue;
       if (op.kind == Op::Kind::Route) {
         const DirSet rx(static_cast<std::uint8_t>(op.control & 0xFFu)),
             tx(static_cast<std::uint8_t>(op.control >> 8));
@@ -654,7 +679,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       if (op.kind == Op::Kind::Vector || is_map(op.kind)) {
         const bool scalar_only = op.kind == Op::Kind::Vector && op.dst.length == 0;
         const std::int64_t cost = compute_cost(op).cycles.count();
-        if (t < op.start + cost) continue;
+        if (t < op.start + cost && !runs_ahead(op)) continue;
         if (is_map(op.kind))
           apply_map(op);
         else if (!scalar_only)
@@ -721,7 +746,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         fabrics.wavelet->release_delivery(node, Color(colour), Cycles(t));
       }
     }
-    body(*task)(ctx);
+    body (*task)(ctx);
     progress = true;
   }
 

@@ -20,7 +20,7 @@ class TaskRuntime {
 
   // Binds a task id; throws std::invalid_argument for ids out of range or bound twice.
   void bind(int id, TaskKind kind, TaskPriority priority = TaskPriority::Low);
-  TaskKind kind(int id) const { return tasks_.at(static_cast<std::size_t>(id)).kind; }
+  TaskKind kind(int id) const;
 
   // Local/control tasks: activation is a flag (activating twice = once).
   void activate(int id);
@@ -28,22 +28,29 @@ class TaskRuntime {
   void data_arrived(int id);
   void block(int id);
   void unblock(int id);
-  bool blocked(int id) const { return tasks_.at(static_cast<std::size_t>(id)).blocked; }
+  bool blocked(int id) const {
+    check(id);
+    return test(kBlocked, id);
+  }
   bool runnable(int id) const;
   // The task to run next, consuming one activation; nothing when no task is runnable.
   std::optional<int> pick();
   // Number of pending activations of a task (data: wavelets waiting; local: 0 or 1).
-  int pending(int id) const { return tasks_.at(static_cast<std::size_t>(id)).pending; }
+  int pending(int id) const;
 
  private:
-  struct Task {
-    TaskKind kind = TaskKind::Unbound;
-    TaskPriority priority = TaskPriority::Low;
-    bool blocked = false;  // all ids start unblocked and inactive
-    int pending = 0;
-  };
-  Task& at(int id);
-  std::vector<Task> tasks_;
+  // Bit sets over task ids, `words_` 64-bit words each, in one allocation: compact per-PE state
+  // and an O(words) picker.
+  enum Set : std::size_t { kBound, kData, kControl, kHigh, kBlocked, kReady, kSets };
+  std::uint64_t* set(Set s) { return bits_.data() + s * words_; }
+  const std::uint64_t* set(Set s) const { return bits_.data() + s * words_; }
+  bool test(Set s, int id) const { return (set(s)[id >> 6] >> (id & 63)) & 1u; }
+  void put(Set s, int id, bool on);
+  void check(int id) const;
+  std::size_t words_;
+  int ids_;
+  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint16_t> waiting_;  // data tasks only: wavelets waiting (allocated on demand)
 };
 
 }  // namespace wse
