@@ -22,6 +22,18 @@ const char* vector_op_name(VectorOp op) {
       return "reduce_add";
     case VectorOp::Exp:
       return "exp";
+    case VectorOp::Scale:
+      return "scale";
+    case VectorOp::ReduceMax:
+      return "reduce_max";
+    case VectorOp::ExpFull:
+      return "exp_full";
+    case VectorOp::Recip:
+      return "recip";
+    case VectorOp::Rsqrt:
+      return "rsqrt";
+    case VectorOp::Silu:
+      return "silu";
   }
   return "?";
 }
@@ -34,6 +46,7 @@ double lanes(const PeParams& pe, VectorOp op, DType t) {
       return h ? l.f16_fma : l.f32_fma;
     case VectorOp::Add:
     case VectorOp::Mul:
+    case VectorOp::Scale:
       return h ? l.f16_add : l.f32_add;
     case VectorOp::Max:
       return h ? l.f16_max : l.f32_max;
@@ -41,9 +54,15 @@ double lanes(const PeParams& pe, VectorOp op, DType t) {
     case VectorOp::Fill:
       return h ? l.f16_copy : l.f32_copy;
     case VectorOp::ReduceAdd:
+    case VectorOp::ReduceMax:
       return 1.0 / static_cast<double>(std::max<std::int64_t>(1, pe.reduce_scalar.count()));
     case VectorOp::Exp:
       return h ? l.f16_fma : l.f32_fma;
+    case VectorOp::ExpFull:
+    case VectorOp::Recip:
+    case VectorOp::Rsqrt:
+    case VectorOp::Silu:
+      return 1.0 / static_cast<double>(std::max<std::int64_t>(1, pe.math_element.count()));
   }
   return 1;
 }
@@ -53,7 +72,8 @@ OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
   if (n <= 0) return c;
   const std::int64_t setup = pe.vector_setup.count();
   auto body = [&](VectorOp o) {
-    if (o == VectorOp::ReduceAdd) return n * pe.reduce_scalar.count();
+    if (o == VectorOp::ReduceAdd || o == VectorOp::ReduceMax) return n * pe.reduce_scalar.count();
+    if (is_math_routine(o)) return n * pe.math_element.count();
     return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) / lanes(pe, o, t) - 1e-9));
   };
   switch (op) {

@@ -18,7 +18,18 @@ enum class VectorOp : std::uint8_t {
   Fill,       // dst = scalar
   ReduceAdd,  // scalar += a[i]    (dependent chain: reduce_scalar cycles per element)
   Exp,        // dst = exp(a)      (fast_exp (1 + x/256)^4: one fma and two muls)
+  Scale,      // dst = a * s       (s an immediate; the f16 add/mul lanes)
+  ReduceMax,  // scalar = max a[i] (dependent chain, like ReduceAdd)
+  ExpFull,    // dst = exp(a)      (software routine: math_element cycles per element)
+  Recip,      // dst = 1 / a       (software routine)
+  Rsqrt,      // dst = 1 / sqrt(a) (software routine)
+  Silu,       // dst = a / (1 + exp(-a)) (software routine)
 };
+// Software math routines run element by element on the scalar core.
+inline bool is_math_routine(VectorOp op) {
+  return op == VectorOp::ExpFull || op == VectorOp::Recip || op == VectorOp::Rsqrt ||
+         op == VectorOp::Silu;
+}
 
 const char* vector_op_name(VectorOp op);
 

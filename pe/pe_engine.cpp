@@ -67,6 +67,17 @@ void PeContext::recv(Color c, const View& dst, bool async, OnDone done) {
 void PeContext::recv_add(Color c, const View& dst, bool async, OnDone done) {
   pe_.issue(PeEngine::fabric_op(PeEngine::Op::Kind::RecvAdd, c, dst, async, done));
 }
+void PeContext::recv_max(Color c, const View& dst, bool async, OnDone done) {
+  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvAdd, c, dst, async, done);
+  o.combine_max = true;
+  pe_.issue(o);
+}
+void PeContext::recv_max_send(Color in, Color out, const View& mem, bool async, OnDone done) {
+  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvAddSend, in, mem, async, done);
+  o.out_colour = out;
+  o.combine_max = true;
+  pe_.issue(o);
+}
 void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, OnDone done) {
   PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvAddSend, in, mem, async, done);
   o.out_colour = out;
@@ -246,7 +257,8 @@ void PeEngine::deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric) 
 }
 
 std::uint32_t PeEngine::vector_elements(const Op& op) {
-  return op.vop == VectorOp::ReduceAdd ? op.a.length : op.dst.length;
+  return op.vop == VectorOp::ReduceAdd || op.vop == VectorOp::ReduceMax ? op.a.length
+                                                                        : op.dst.length;
 }
 
 void PeEngine::apply_vector(const Op& op) {
@@ -255,10 +267,15 @@ void PeEngine::apply_vector(const Op& op) {
   if (!sram_.functional()) {
     const std::uint64_t bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
-    const int reads = op.vop == VectorOp::Copy || op.vop == VectorOp::Fill ? 1 : 2;
+    const bool one_operand = op.vop == VectorOp::Copy || op.vop == VectorOp::Fill ||
+                             op.vop == VectorOp::Scale || is_math_routine(op.vop);
+    const int reads = one_operand ? 1 : 2;
     sram_.count(bytes * static_cast<std::uint64_t>(op.vop == VectorOp::Fill ? 0 : reads), bytes);
     return;
   }
+  // A one-element b is broadcast (a stride-0 operand, full SIMD width).
+  const bool broadcast = op.b.length == 1;
+  auto bi = [&](std::uint32_t i) { return op.b.offset + (broadcast ? 0 : i); };
   for (std::uint32_t i = 0; i < n; ++i) {
     const Buffer& d = op.dst.buffer;
     float r = 0;
@@ -266,23 +283,45 @@ void PeEngine::apply_vector(const Op& op) {
       case VectorOp::Fma:
         if (d.type == DType::F16) {
           const std::uint16_t x = sram_.read_f16(op.a.buffer, op.a.offset + i),
-                              y = sram_.read_f16(op.b.buffer, op.b.offset + i);
+                              y = sram_.read_f16(op.b.buffer, bi(i));
           sram_.write_f16(d, op.dst.offset + i, f16_fma(y, f16_bits(op.scalar), x));
           continue;
         }
-        r = sram_.read(op.a.buffer, op.a.offset + i) +
-            sram_.read(op.b.buffer, op.b.offset + i) * op.scalar;
+        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, bi(i)) * op.scalar;
         break;
       case VectorOp::Add:
-        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, op.b.offset + i);
+        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, bi(i));
         break;
       case VectorOp::Mul:
-        r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.b.buffer, op.b.offset + i);
+        r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.b.buffer, bi(i));
         break;
       case VectorOp::Max:
-        r = std::max(sram_.read(op.a.buffer, op.a.offset + i),
-                     sram_.read(op.b.buffer, op.b.offset + i));
+        r = std::max(sram_.read(op.a.buffer, op.a.offset + i), sram_.read(op.b.buffer, bi(i)));
         break;
+      case VectorOp::Scale:
+        r = sram_.read(op.a.buffer, op.a.offset + i) * op.scalar;
+        break;
+      case VectorOp::ExpFull:
+        r = std::exp(sram_.read(op.a.buffer, op.a.offset + i));
+        break;
+      case VectorOp::Recip:
+        r = 1.0f / sram_.read(op.a.buffer, op.a.offset + i);
+        break;
+      case VectorOp::Rsqrt:
+        r = 1.0f / std::sqrt(sram_.read(op.a.buffer, op.a.offset + i));
+        break;
+      case VectorOp::Silu: {
+        const float v = sram_.read(op.a.buffer, op.a.offset + i);
+        r = v / (1.0f + std::exp(-v));
+        break;
+      }
+      case VectorOp::ReduceMax: {
+        float m = sram_.read(op.a.buffer, op.a.offset);
+        for (std::uint32_t k = 1; k < n; ++k)
+          m = std::max(m, sram_.read(op.a.buffer, op.a.offset + k));
+        sram_.write(d, op.dst.offset, m);
+        return;
+      }
       case VectorOp::Copy:
         r = sram_.read(op.a.buffer, op.a.offset + i);
         break;
@@ -386,18 +425,19 @@ void PeEngine::store_word(const View& v, std::uint32_t k, std::uint32_t word) {
   sram_.write(v.buffer, v.offset + k, f);
 }
 
-std::uint32_t PeEngine::add_words(bool half, std::uint32_t x, std::uint32_t y) {
+std::uint32_t PeEngine::combine_words(bool half, bool max, std::uint32_t x, std::uint32_t y) {
+  auto op = [max](float a, float b) { return max ? std::max(a, b) : a + b; };
   if (half) {
-    const auto lo = f16_bits(f16_value(static_cast<std::uint16_t>(x)) +
-                             f16_value(static_cast<std::uint16_t>(y)));
-    const auto hi = f16_bits(f16_value(static_cast<std::uint16_t>(x >> 16)) +
-                             f16_value(static_cast<std::uint16_t>(y >> 16)));
+    const auto lo = f16_bits(
+        op(f16_value(static_cast<std::uint16_t>(x)), f16_value(static_cast<std::uint16_t>(y))));
+    const auto hi = f16_bits(op(f16_value(static_cast<std::uint16_t>(x >> 16)),
+                                f16_value(static_cast<std::uint16_t>(y >> 16))));
     return lo | (static_cast<std::uint32_t>(hi) << 16);
   }
   float a, b;
   std::memcpy(&a, &x, 4);
   std::memcpy(&b, &y, 4);
-  const float r = a + b;
+  const float r = op(a, b);
   std::uint32_t bits;
   std::memcpy(&bits, &r, 4);
   return bits;
@@ -465,14 +505,14 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
             store_word(v, k, w);
             break;
           case Op::Kind::RecvAdd:
-            store_word(v, k, add_words(half, mem_word(v, k), w));
+            store_word(v, k, combine_words(half, op.combine_max, mem_word(v, k), w));
             break;
           case Op::Kind::RecvSend:
             store_word(v, k, w);
             words.push_back(w);
             break;
           case Op::Kind::RecvAddSend:
-            words.push_back(add_words(half, w, mem_word(v, k)));
+            words.push_back(combine_words(half, op.combine_max, w, mem_word(v, k)));
             break;
           default:
             break;
@@ -551,10 +591,10 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
       store_word(v, op.moved, in);
       break;
     case Op::Kind::RecvAdd:
-      store_word(v, op.moved, add_words(half, mem_word(v, op.moved), in));
+      store_word(v, op.moved, combine_words(half, op.combine_max, mem_word(v, op.moved), in));
       break;
     case Op::Kind::RecvAddSend:
-      word = add_words(half, in, mem_word(v, op.moved));
+      word = combine_words(half, op.combine_max, in, mem_word(v, op.moved));
       break;
     case Op::Kind::RecvSend:
       store_word(v, op.moved, in);

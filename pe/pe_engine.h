@@ -77,6 +77,9 @@ class PeContext {
   // Receive-combine-forward: fabric-out(out) = fabric-in(in) + mem, the streaming reduce step
   // (faddh(fabout, fabin, mem)): each wavelet needs an input and a free ramp in the same cycle.
   void recv_add_send(Color in, Color out, const View& mem, bool async = false, OnDone done = {});
+  // The same with max as the combining operation (fmaxh; the softmax allreduce-max).
+  void recv_max(Color c, const View& dst, bool async = false, OnDone done = {});
+  void recv_max_send(Color in, Color out, const View& mem, bool async = false, OnDone done = {});
   // Receive-store-forward: mem = fabric-in and fabric-out(out) = fabric-in, wavelet by wavelet
   // (a software relay of a broadcast: the CE keeps a copy and passes the stream on).
   void recv_send(Color in, Color out, const View& mem, bool async = false, OnDone done = {});
@@ -136,7 +139,7 @@ struct PeCounters {
   std::uint64_t tasks_run = 0;
   std::uint64_t wavelets_sent = 0;
   std::uint64_t wavelets_received = 0;
-  std::uint64_t max_queued = 0;  // most wavelets of one colour waiting for the CE at once
+  std::uint64_t max_queued = 0;      // most wavelets of one colour waiting for the CE at once
   std::uint64_t compute_cycles = 0;  // main thread in vector and map ops (part of busy_cycles)
   std::int64_t finish_cycle = 0;     // cycle after the last op of any thread completed
 };
@@ -192,6 +195,7 @@ class PeEngine {
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
     bool is_control = false;
+    bool combine_max = false;  // RecvAdd/RecvAddSend combine with max instead of add
     bool async = false;
     OnDone done;
     std::int64_t start = -1;  // first cycle it may act
@@ -228,7 +232,7 @@ class PeEngine {
   // bytes (and hold nothing in timing mode).
   std::uint32_t mem_word(const View& v, std::uint32_t k);
   void store_word(const View& v, std::uint32_t k, std::uint32_t word);
-  static std::uint32_t add_words(bool half, std::uint32_t x, std::uint32_t y);
+  static std::uint32_t combine_words(bool half, bool max, std::uint32_t x, std::uint32_t y);
   void apply_vector(const Op& op);
   static std::uint32_t vector_elements(const Op& op);
   void complete(const Op& op);
@@ -248,13 +252,13 @@ class PeEngine {
   // Stream fidelity: delivered messages not yet consumed, all colours in arrival order (a PE has
   // a few at a time; a deque per colour would cost a 512-byte chunk each).
   std::vector<StreamDelivery> inbox_;
-  std::map<std::uint8_t, int> data_task_of_;            // colour -> data task
+  std::map<std::uint8_t, int> data_task_of_;               // colour -> data task
   std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
   std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
-  std::vector<Op> main_;    // ops of the running task, from main_head_ on
+  std::vector<Op> main_;                         // ops of the running task, from main_head_ on
   std::size_t main_head_ = 0;
-  std::vector<Op> micro_;                        // asynchronous ops in flight
+  std::vector<Op> micro_;  // asynchronous ops in flight
   bool running_ = false;
   std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
   std::int64_t issue_at_ = 0;   // while a body runs: the cycle its next op is issued

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "firmware/allreduce.h"
 #include "firmware/kernels.h"
 #include "hw/chip/program_run.h"
 
@@ -64,13 +65,6 @@ const ParamTable<KernelParams>& table(bool gemm) {
   return gemm ? g : v;
 }
 
-int nearest_divisor_to_sqrt(int p) {
-  int best = 1;
-  for (int d = 1; d <= p; ++d)
-    if (p % d == 0 && std::fabs(d - std::sqrt(p)) < std::fabs(best - std::sqrt(p))) best = d;
-  return best;
-}
-
 std::string divisors_of(int p) {
   std::string s;
   for (int d = 1; d <= p; ++d)
@@ -92,16 +86,15 @@ int resolve_common(const Scenario& s, KernelParams& p, bool gemm, Rect& rect) {
   }
   const ChipParams& chip = s.chip.params;
   if (p.origin.size() != 2)
-    throw ConfigError(workload_location(s, "origin"), "workload.origin",
-                      "needs 2 numbers: x, y");
+    throw ConfigError(workload_location(s, "origin"), "workload.origin", "needs 2 numbers: x, y");
   const int ox = p.origin[0], oy = p.origin[1];
   if (p.grid == 0) p.grid = std::max(0, std::min(chip.mesh.width - ox, chip.mesh.height - oy));
   if (p.grid < 1 || ox + p.grid > chip.mesh.width || oy + p.grid > chip.mesh.height) {
     throw ConfigError(workload_location(s, p.grid == 0 ? "origin" : "grid"), "workload.grid",
                       "a " + std::to_string(p.grid) + "x" + std::to_string(p.grid) + " grid at (" +
                           std::to_string(ox) + ", " + std::to_string(oy) + ") does not fit the " +
-                          std::to_string(chip.mesh.width) + "x" +
-                          std::to_string(chip.mesh.height) + " mesh",
+                          std::to_string(chip.mesh.width) + "x" + std::to_string(chip.mesh.height) +
+                          " mesh",
                       "", "Use a smaller grid or origin, or a larger chip");
   }
   rect = Rect{ox, oy, p.grid, p.grid};

@@ -137,6 +137,10 @@ ParamTable<ChipParams> build() {
       "pe.reduce_scalar", U::Cycles, "2cycles", 0, 1000,
       "cycles per element of a reduction into a scalar register",
       [](ChipParams & c) -> auto& { return c.pe.reduce_scalar; });
+  t.integer(
+      "pe.math_element", U::Cycles, "20cycles", 1, 10000,
+      "cycles per element of a software math routine (exp, reciprocal, rsqrt, sigmoid)",
+      [](ChipParams & c) -> auto& { return c.pe.math_element; });
 
   t.integer(
       "host.channels", U::None, "16", 1, 1024, "host I/O channels into the wafer edge",

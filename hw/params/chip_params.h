@@ -47,6 +47,7 @@ struct PeParams {
   Cycles send_dispatch;  // send instruction to first wavelet on the ramp
   Cycles scalar_op;      // one scalar instruction
   Cycles reduce_scalar;  // per element of a reduction into a scalar register
+  Cycles math_element;   // per element of exp/reciprocal/rsqrt/sigmoid (software routines)
 };
 
 struct HostParams {

@@ -21,6 +21,16 @@ TEST(ComputeCost, SetupPlusElementsOverLanesRoundedUp) {
   EXPECT_EQ(scalar_cost(pe, 5), Cycles(5));
 }
 
+TEST(ComputeCost, MathRoutinesCostPerElementScaleAndMaxLikeTheirLanes) {
+  const PeParams pe = resolve_preset("wse2").params.pe;  // math_element 20, reduce_scalar 2
+  for (VectorOp op : {VectorOp::ExpFull, VectorOp::Recip, VectorOp::Rsqrt, VectorOp::Silu}) {
+    EXPECT_EQ(vector_cost(pe, op, DType::F16, 7).cycles, Cycles(16 + 7 * 20)) << vector_op_name(op);
+    EXPECT_EQ(vector_cost(pe, op, DType::F16, 7).flops, 7u);
+  }
+  EXPECT_EQ(vector_cost(pe, VectorOp::ReduceMax, DType::F16, 9).cycles, Cycles(16 + 18));
+  EXPECT_EQ(vector_cost(pe, VectorOp::Scale, DType::F16, 9).cycles, Cycles(16 + 3));  // 4 lanes
+}
+
 TEST(ComputeCost, Wse3CopiesAtEightLanes) {
   const PeParams pe = resolve_preset("wse3").params.pe;
   EXPECT_EQ(vector_cost(pe, VectorOp::Copy, DType::F16, 64).cycles, Cycles(16 + 8));

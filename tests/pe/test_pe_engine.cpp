@@ -1,6 +1,8 @@
 // PEs running programs on the wavelet fabric: exact cycles of tasks, compute and transfers.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "hw/config/scenario.h"
 #include "noc/fabric.h"
 #include "noc/route_builder.h"
@@ -391,6 +393,43 @@ TEST(PeEngine, ExpAndReduceWithTheirCosts) {
     want += b * b * b * b;
   }
   EXPECT_EQ(pe.sram().read(ctx.buffer("sum"), 0), want);
+}
+
+TEST(PeEngine, BroadcastOperandAndMathRoutines) {
+  World w;
+  std::int64_t next_at = -1;
+  PeEngine& pe = w.pes.place({2, 2}, "math", [&](PeSetup& s) {
+    s.buffer("x", DType::F32, 4);
+    s.buffer("k", DType::F32, 1);
+    s.buffer("y", DType::F32, 4);
+    s.buffer("m", DType::F32, 1);
+    s.buffer("e", DType::F32, 4);
+    s.bind_local(10, [](PeContext& c) {
+      c.vector(VectorOp::Mul, c.view("y"), c.view("x"), c.view("k"));  // k broadcast
+      c.vector(VectorOp::ReduceMax, c.view("m"), c.view("y"));
+      c.vector(VectorOp::Fma, c.view("e"), c.view("y"), c.view("m"), -1.0f);  // y - max
+      c.vector(VectorOp::ExpFull, c.view("e"), c.view("e"));
+      c.vector(VectorOp::Silu, c.view("y"), c.view("y"));
+      c.activate(11);
+    });
+    s.bind_local(11, [&](PeContext& c) { next_at = c.now().count(); });
+    s.activate(10);
+  });
+  PeContext ctx(pe);
+  for (std::uint32_t i = 0; i < 4; ++i)
+    pe.sram().write(ctx.buffer("x"), i, static_cast<float>(i) - 1);
+  pe.sram().write(ctx.buffer("k"), 0, 0.5f);
+  w.start();
+  w.run();
+  // f32 lanes: mul 2/cycle: 16 + 2; reduce_max 16 + 4 x 2; fma 0.5/cycle: 16 + 8; exp and silu
+  // 16 + 4 x 20 each. Body at 3: 3 + 18 + 24 + 24 + 96 + 96 + 1 (activate) = 262, then + 3.
+  EXPECT_EQ(next_at, 265);
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    const float y = 0.5f * (static_cast<float>(i) - 1);
+    EXPECT_FLOAT_EQ(pe.sram().read(ctx.buffer("e"), i), std::exp(y - 1.0f));
+    EXPECT_FLOAT_EQ(pe.sram().read(ctx.buffer("y"), i), y / (1.0f + std::exp(-y)));
+  }
+  EXPECT_EQ(pe.sram().read(ctx.buffer("m"), 0), 1.0f);
 }
 
 TEST(PeEngine, RowBroadcastThroughForkRoutes) {

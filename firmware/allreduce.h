@@ -1,0 +1,54 @@
+// Allreduce along one line of PEs (part of a row or a column), the collective of MeshGEMV and of
+// the decode layer (waferllm-algorithms.md 2.2, 2.3): after it every PE of the line holds the sum
+// (or maximum) of everyone's vector.
+//
+// Tree: the line splits into g groups; in phase 1 each group reduces into its middle PE (a chain
+// from each end, colours alternating with the position); in phase 2 the group roots reduce into
+// the middle group's root over pass-through colours (PEs in between are not involved); the global
+// root then broadcasts both ways on fork routes. 10 colours: base + 0..9.
+// Chain (the pipeline baseline): one chain into the last PE, which broadcasts back. 3 colours.
+#pragma once
+
+#include <vector>
+
+#include "noc/route_table.h"
+#include "pe/pe_engine.h"
+
+namespace wse {
+
+enum class Axis : std::uint8_t { X, Y };  // X: along a row (x varies); Y: along a column
+
+struct LineAllreduce {
+  enum class Shape : std::uint8_t { Tree, Chain } shape = Shape::Tree;
+  Axis axis = Axis::Y;
+  int fixed = 0;  // the row y (axis X) or the column x (axis Y), absolute
+  int lo = 0;     // first and last coordinate along the axis, absolute, inclusive
+  int hi = 0;
+  int groups = 1;  // tree: g, must divide the line length
+  int colour_base = 1;
+
+  int length() const { return hi - lo + 1; }
+  Coord at(int pos) const { return axis == Axis::X ? Coord{pos, fixed} : Coord{fixed, pos}; }
+  // Colours a PE of the line uses.
+  int colours() const { return shape == Shape::Tree ? 10 : 3; }
+};
+
+// The divisor of n nearest sqrt(n) (ties: the smaller): the default group count.
+int nearest_divisor_to_sqrt(int n);
+
+// Installs the routes of the line's allreduce.
+void install_allreduce(const LineAllreduce& line, RouteTables& routes);
+
+struct ReduceStep {
+  enum Kind : std::uint8_t { Send, Relay, Accumulate, Receive } kind;
+  Color in, out;
+};
+// The steps of the PE at absolute coordinate `pos` along the line, in order.
+std::vector<ReduceStep> allreduce_plan(const LineAllreduce& line, int pos);
+
+enum class Combine : std::uint8_t { Add, Max };
+// Issues the steps as synchronous fabric ops on v (as WaferLLM's collectives do).
+void run_allreduce(PeContext& c, const std::vector<ReduceStep>& steps, const View& v,
+                   Combine combine = Combine::Add);
+
+}  // namespace wse
