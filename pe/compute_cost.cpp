@@ -1,5 +1,6 @@
 #include "pe/compute_cost.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace wse {
@@ -96,8 +97,28 @@ OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
   return c;
 }
 
-OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length) {
-  const OpCost one = vector_cost(pe, VectorOp::Fma, DType::F16, length);
+double strided_lanes(double full, std::int64_t stride) {
+  if (stride == 0 || stride == 1) return full;
+  switch (stride % 8) {
+    case 2:
+    case 3:
+    case 5:
+    case 6:
+      return full;
+    case 1:
+    case 7:
+    case 4:
+      return std::min(full, 2.0);
+    default:
+      return std::min(full, 1.0);
+  }
+}
+
+OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
+                    std::int64_t stride) {
+  PeParams strided = pe;
+  strided.lanes.f16_fma = strided_lanes(pe.lanes.f16_fma, stride);
+  const OpCost one = vector_cost(strided, VectorOp::Fma, DType::F16, length);
   OpCost c;
   c.cycles = Cycles(one.cycles.count() * std::max<std::int64_t>(0, iterations));
   c.flops = one.flops * static_cast<std::uint64_t>(std::max<std::int64_t>(0, iterations));

@@ -43,7 +43,14 @@ double lanes(const PeParams& pe, VectorOp op, DType t);
 OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t elements);
 // A map of `iterations` f16 FMA vector ops of `length` elements each (the GEMM/GEMV inner loops):
 // every iteration pays the vector set-up, since each re-bases its descriptors.
-OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length);
+// `stride`: the element stride of the walked operand (wafer-fabric.md 2.2, strided operands).
+OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
+                    std::int64_t stride = 1);
+// Elements per cycle of a DSD walking memory with `stride` (documented for WSE-2): strides 0, 1
+// and stride % 8 in {2, 3, 5, 6} run at full width; % 8 in {1, 7} at 2 per cycle; % 8 == 0 at 1;
+// % 8 == 4 is documented inconsistently ("two operations per cycle, or a SIMD width of 4"): we
+// take 2.
+double strided_lanes(double full, std::int64_t stride);
 inline Cycles scalar_cost(const PeParams& pe, std::int64_t instructions) {
   return Cycles(pe.scalar_op.count() * instructions);
 }

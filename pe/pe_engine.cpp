@@ -100,6 +100,10 @@ void PeContext::matmul_acc(const View& c, const View& a, const View& b, int mt, 
   pe_.issue(o);
 }
 void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, int nt) {
+  gemv_acc(y, x, w, mt, nt, nt, 1);
+}
+void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, int nt,
+                         int row_stride, int col_stride) {
   PeEngine::Op o;
   o.kind = PeEngine::Op::Kind::Gemv;
   o.dst = y;
@@ -107,6 +111,8 @@ void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, in
   o.b = w;
   o.mt = mt;
   o.nt = nt;
+  o.row_stride = row_stride;
+  o.col_stride = col_stride;
   pe_.issue(o);
 }
 void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands,
@@ -350,7 +356,7 @@ void PeEngine::apply_vector(const Op& op) {
 OpCost PeEngine::compute_cost(const Op& op) const {
   if (op.kind == Op::Kind::MatMul)
     return map_fma_cost(chip_.pe, static_cast<std::int64_t>(op.kt) * op.nt, op.mt);
-  if (op.kind == Op::Kind::Gemv) return map_fma_cost(chip_.pe, op.mt, op.nt);
+  if (op.kind == Op::Kind::Gemv) return map_fma_cost(chip_.pe, op.mt, op.nt, op.col_stride);
   if (op.dst.length == 0) return OpCost{scalar_cost(chip_.pe, op.scalar_instructions), 0};
   return vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op));
 }
@@ -385,7 +391,9 @@ void PeEngine::apply_map(const Op& op) {
     const std::uint16_t s = sram_.read_f16(op.a.buffer, op.a.offset + m);
     for (std::uint32_t n = 0; n < n32; ++n) {
       const std::uint32_t yi = op.dst.offset + n;
-      const std::uint16_t w = sram_.read_f16(op.b.buffer, op.b.offset + m * n32 + n),
+      const std::uint32_t wi = m * static_cast<std::uint32_t>(op.row_stride) +
+                               n * static_cast<std::uint32_t>(op.col_stride);
+      const std::uint16_t w = sram_.read_f16(op.b.buffer, op.b.offset + wi),
                           y = sram_.read_f16(op.dst.buffer, yi);
       sram_.write_f16(op.dst.buffer, yi, f16_fma(w, s, y));
     }

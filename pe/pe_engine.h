@@ -90,6 +90,10 @@ class PeContext {
   void matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt);
   // GEMV tile: for m < mt: y[0 .. nt] += x[m] * w[m*nt .. +nt] (w row-major).
   void gemv_acc(const View& y, const View& x, const View& w, int mt, int nt);
+  // The same with w[m * row_stride + n * col_stride]: col_stride > 1 walks a column of a
+  // row-major matrix (y = W x for W stored [n][m]), at the strided-DSD rate.
+  void gemv_acc(const View& y, const View& x, const View& w, int mt, int nt, int row_stride,
+                int col_stride);
   void activate(int task);
   void block(int task);
   void unblock(int task);
@@ -192,6 +196,7 @@ class PeEngine {
     Color colour;                          // the fabric colour (input colour for RecvAddSend)
     Color out_colour;                      // RecvAddSend and RecvSend only
     int mt = 0, kt = 0, nt = 0;            // MatMul (mt, kt, nt) and Gemv (mt, nt) tile shape
+    int row_stride = 0, col_stride = 1;    // Gemv: w[m * row_stride + n * col_stride]
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
     bool is_control = false;

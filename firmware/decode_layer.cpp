@@ -1,0 +1,492 @@
+#include "firmware/decode_layer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "firmware/allreduce.h"
+#include "firmware/kernel_data.h"
+#include "firmware/kernels.h"
+#include "noc/route_builder.h"
+#include "pe/dtype.h"
+
+namespace wse {
+namespace {
+
+constexpr int kMain = 1;
+constexpr int kYColours = 1, kXColours = 11, kShiftEven = 21, kShiftOdd = 22;
+constexpr float kMinF16 = -65504.0f;
+
+Color shift_colour(int row) {
+  return Color(static_cast<std::uint8_t>(row % 2 == 0 ? kShiftEven : kShiftOdd));
+}
+
+View sub(const View& v, std::uint32_t offset, std::uint32_t length) {
+  return View{v.buffer, v.offset + offset, length};
+}
+std::uint32_t u32(int v) {
+  return static_cast<std::uint32_t>(v);
+}
+
+class DecodeLayerProgram : public Program {
+ public:
+  explicit DecodeLayerProgram(const DecodeLayerSpec& spec)
+      : s_(spec), sh_(spec.proxy ? spec.shape.proxy() : spec.shape), p_(spec.grid) {
+    const LayerShape& m = sh_;
+    if (p_ < 2) throw std::invalid_argument("the grid must be at least 2 x 2");
+    if (m.hidden < 1 || m.heads < 1 || m.kv_heads < 1 || m.head_dim < 2 || m.ffn < 1)
+      throw std::invalid_argument("the model shape has a zero or negative size");
+    if (m.head_dim % 2 != 0) throw std::invalid_argument("head_dim must be even (rotary pairs)");
+    if (m.heads % m.kv_heads != 0)
+      throw std::invalid_argument("heads (" + std::to_string(m.heads) +
+                                  ") must be a multiple of kv_heads (" +
+                                  std::to_string(m.kv_heads) + ")");
+    if (p_ < m.kv_heads)
+      throw std::invalid_argument("a " + std::to_string(p_) + "x" + std::to_string(p_) +
+                                  " grid has fewer columns than the model's " +
+                                  std::to_string(m.kv_heads) +
+                                  " KV heads (each needs at least one column)");
+    hg_ = m.heads / m.kv_heads;
+    cpg_ = p_ / m.kv_heads;
+    half_ = m.head_dim / 2;
+    d2_ = (half_ + cpg_ - 1) / cpg_;
+    dy_ = tile_of(m.hidden, p_);
+    f_ = tile_of(m.ffn, p_);
+    g_ = spec.groups > 0 ? spec.groups : nearest_divisor_to_sqrt(p_);
+    if (p_ % g_ != 0)
+      throw std::invalid_argument(std::to_string(g_) + " groups do not divide the grid's " +
+                                  std::to_string(p_) + " rows and columns");
+    rows_.resize(static_cast<std::size_t>(p_));
+    if (spec.proxy) {
+      // WaferLLM's proxy: a static cache of ceil(context / P) tokens in every row.
+      const int n = (spec.context() + p_ - 1) / p_;
+      if (spec.inputs && n * p_ != spec.context())
+        throw std::invalid_argument("functional proxy runs need a context that is a multiple of P");
+      for (int r = 0; r < p_; ++r)
+        rows_[static_cast<std::size_t>(r)] = Row{r * n, n, n, false, false};
+    } else {
+      kv_ = kv_step(spec.kv, p_, spec.prompt, spec.generated);
+      int start = 0;
+      for (int r = 0; r < p_; ++r) {
+        Row& row = rows_[static_cast<std::size_t>(r)];
+        row.first = start;
+        row.cached = kv_.count[static_cast<std::size_t>(r)];
+        row.tokens = row.cached + (r == p_ - 1 ? 1 : 0);  // the bottom row takes the new token
+        row.sends = kv_.shift_top >= 0 && r > kv_.shift_top;
+        row.receives = kv_.shift_top >= 0 && r >= kv_.shift_top && r < p_ - 1;
+        start += row.cached;
+      }
+    }
+    if (spec.inputs && spec.weights) {
+      reference_ = reference_decode_layer(sh_, *spec.weights, *spec.inputs, spec.proxy, spec.proxy);
+    }
+  }
+
+  nlohmann::ordered_json config_json() const override {
+    nlohmann::ordered_json j;
+    j["mode"] = s_.proxy ? "proxy" : "gqa";
+    j["hidden_per_row"] = dy_;
+    j["ffn_per_column"] = f_;
+    j["rotary_pairs_per_column"] = d2_;
+    j["columns_per_kv_head"] = cpg_;
+    j["attention_columns"] = attention_columns();
+    j["tree_groups"] = g_;
+    int most = 0;
+    for (const Row& r : rows_) most = std::max(most, r.tokens);
+    j["context"] = s_.context();
+    j["tokens_per_row_max"] = most;
+    if (!s_.proxy) {
+      j["kv_policy"] = kv_policy_names()[static_cast<std::size_t>(s_.kv)];
+      j["kv_shift_rows"] = kv_.shift_top >= 0 ? p_ - 1 - kv_.shift_top : 0;
+    }
+    return j;
+  }
+
+  double useful_flops() const override {
+    const double E = sh_.hidden, Q = sh_.q_dim(), K = sh_.kv_dim(), F = sh_.ffn;
+    int tokens = 0;
+    for (const Row& r : rows_) tokens += r.tokens;
+    return 2.0 * (E * Q + 2 * E * K + Q * E + 3 * E * F) +
+           4.0 * sh_.heads * sh_.head_dim * static_cast<double>(tokens);
+  }
+
+  void layout(const Rect& r, RouteTables& routes) const override {
+    for (int i = 0; i < p_; ++i) {
+      install_allreduce(y_line(r, r.x + i), routes);
+      install_allreduce(x_line(r, r.y + i), routes);
+    }
+    if (s_.proxy) return;
+    for (int x = r.x; x < r.x + p_; ++x)
+      for (int y = 1; y < p_; ++y)
+        routes.install(route_p2p_xy({x, r.y + y}, {x, r.y + y - 1}, shift_colour(y)));
+  }
+
+  void setup(PeSetup& pe, Coord at, const Rect& r) const override {
+    const int px = at.x - r.x, py = at.y - r.y;
+    const Column col = column(px);
+    const Row& row = rows_[static_cast<std::size_t>(py)];
+    const int np = col.np, nq = hg_ * 2 * np, nk = 2 * np, n = row.tokens, dy = dy_, f = f_,
+              hg = hg_, heads_row = sh_.heads, slot = 2 * nk;
+    const int cap = std::max(1, n + (row.receives ? 1 : 0));
+    pe.buffer("x", DType::F16, dy);
+    pe.buffer("xn", DType::F16, dy);
+    pe.buffer("sq", DType::F16, dy);
+    pe.buffer("norm1", DType::F16, dy);
+    pe.buffer("norm2", DType::F16, dy);
+    pe.buffer("eps", DType::F16, 1);
+    pe.buffer("ss", DType::F16, 1);
+    pe.buffer("h", DType::F16, dy);
+    pe.buffer("wup", DType::F16, static_cast<std::int64_t>(dy) * f);
+    pe.buffer("wgate", DType::F16, static_cast<std::int64_t>(dy) * f);
+    pe.buffer("ug", DType::F16, 2 * f);
+    pe.buffer("wdown", DType::F16, static_cast<std::int64_t>(f) * dy);
+    if (n > 0) pe.buffer("scores", DType::F16, static_cast<std::int64_t>(heads_row) * n);
+    if (np > 0) {
+      pe.buffer("wq", DType::F16, static_cast<std::int64_t>(dy) * nq);
+      pe.buffer("wk", DType::F16, static_cast<std::int64_t>(dy) * nk);
+      pe.buffer("wv", DType::F16, static_cast<std::int64_t>(dy) * nk);
+      if (sh_.qkv_bias) pe.buffer("bqkv", DType::F16, nq + 2 * nk);
+      pe.buffer("qkv", DType::F16, nq + 2 * nk);
+      pe.buffer("cos", DType::F16, hg * np);
+      pe.buffer("sin", DType::F16, hg * np);
+      pe.buffer("t", DType::F16, 4 * hg * np);
+      pe.buffer("kv", DType::F16, static_cast<std::int64_t>(cap) * slot);
+      pe.buffer("mx", DType::F16, hg);
+      pe.buffer("sm", DType::F16, hg);
+      pe.buffer("att", DType::F16, nq);
+      pe.buffer("wo", DType::F16, static_cast<std::int64_t>(nq) * dy);
+    }
+    const std::vector<ReduceStep> ys = allreduce_plan(y_line(r, at.x), at.y),
+                                  xs = allreduce_plan(x_line(r, at.y), at.x);
+    const bool proxy = s_.proxy, bias = sh_.qkv_bias;
+    const bool append = !proxy && py == p_ - 1, sends = row.sends, receives = row.receives;
+    const int j = col.group;
+    const float inv_hidden = 1.0f / static_cast<float>(sh_.hidden),
+                scale = 1.0f / std::sqrt(static_cast<float>(sh_.head_dim));
+    const Color from_below = shift_colour(py + 1), to_above = shift_colour(py);
+
+    pe.bind_local(kMain, [=](PeContext& c) {
+      const View x = c.view("x"), xn = c.view("xn"), h = c.view("h"), ss = c.view("ss");
+      auto rms_norm = [&](const char* weight) {
+        c.vector(VectorOp::Mul, c.view("sq"), x, x);
+        c.vector(VectorOp::ReduceAdd, ss, c.view("sq"));
+        run_allreduce(c, ys, ss);
+        c.vector(VectorOp::Fma, ss, c.view("eps"), ss, inv_hidden);  // mean + eps
+        c.vector(VectorOp::Rsqrt, ss, ss);
+        c.vector(VectorOp::Mul, xn, x, ss);
+        c.vector(VectorOp::Mul, xn, xn, c.view(weight));
+      };
+      // 1. RMSNorm.
+      rms_norm("norm1");
+      View scores;
+      if (n > 0) scores = c.view("scores");
+      if (np > 0) {
+        const View qkv = c.view("qkv"), kv = c.view("kv");
+        const View q = sub(qkv, 0, u32(nq)), k = sub(qkv, u32(nq), u32(nk));
+        // 2. Q, K, V: one fused allreduce down the column.
+        c.vector(VectorOp::Fill, qkv, {}, {}, 0.0f);
+        c.gemv_acc(q, xn, c.view("wq"), dy, nq);
+        c.gemv_acc(k, xn, c.view("wk"), dy, nk);
+        c.gemv_acc(sub(qkv, u32(nq + nk), u32(nk)), xn, c.view("wv"), dy, nk);
+        run_allreduce(c, ys, qkv);
+        if (bias) c.vector(VectorOp::Add, qkv, qkv, c.view("bqkv"));
+        // 3. RoPE on [firsts | seconds] of q (all heads at once) and of k.
+        const View t = c.view("t"), cs = c.view("cos"), sn = c.view("sin");
+        auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
+          const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
+                     e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
+          c.vector(VectorOp::Mul, a, first, cl);
+          c.vector(VectorOp::Mul, b, second, sl);
+          c.vector(VectorOp::Mul, d, second, cl);
+          c.vector(VectorOp::Mul, e, first, sl);
+          c.vector(VectorOp::Fma, first, a, b, -1.0f);
+          c.vector(VectorOp::Add, second, d, e);
+        };
+        rotate(sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np));
+        rotate(sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np));
+        // The new token's k and v join the bottom row's cache.
+        if (append)
+          c.vector(VectorOp::Copy, sub(kv, u32((n - 1) * slot), u32(slot)),
+                   sub(qkv, u32(nq), u32(slot)));
+        // 4. Partial scores of this column's heads over the row's tokens.
+        if (n > 0) {
+          c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);
+          for (int hh = 0; hh < hg; ++hh) {
+            const View y = sub(scores, u32((j * hg + hh) * n), u32(n));
+            c.gemv_acc(y, sub(q, u32(hh * np), u32(np)), kv, np, n, 1, slot);
+            c.gemv_acc(y, sub(q, u32(hg * np + hh * np), u32(np)),
+                       sub(kv, u32(np), kv.length - u32(np)), np, n, 1, slot);
+          }
+        }
+      } else if (n > 0) {
+        c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);  // no head here: zeros to the row sum
+      }
+      if (n > 0) run_allreduce(c, xs, scores);
+      if (np > 0) {
+        const View kv = c.view("kv"), mx = c.view("mx"), sm = c.view("sm"), att = c.view("att");
+        // 5. Softmax per head over the whole column's tokens.
+        const View own = n > 0 ? sub(scores, u32(j * hg * n), u32(hg * n)) : View{};
+        if (n > 0) {
+          c.vector(VectorOp::Scale, own, own, {}, scale);
+          for (int hh = 0; hh < hg; ++hh)
+            c.vector(VectorOp::ReduceMax, sub(mx, u32(hh), 1), sub(own, u32(hh * n), u32(n)));
+        } else {
+          c.vector(VectorOp::Fill, mx, {}, {}, kMinF16);
+        }
+        run_allreduce(c, ys, mx, Combine::Max);
+        if (n > 0) {
+          for (int hh = 0; hh < hg; ++hh)
+            c.vector(VectorOp::Fma, sub(own, u32(hh * n), u32(n)), sub(own, u32(hh * n), u32(n)),
+                     sub(mx, u32(hh), 1), -1.0f);
+          c.vector(proxy ? VectorOp::Exp : VectorOp::ExpFull, own, own);
+          for (int hh = 0; hh < hg; ++hh)
+            c.vector(VectorOp::ReduceAdd, sub(sm, u32(hh), 1), sub(own, u32(hh * n), u32(n)));
+        } else {
+          c.vector(VectorOp::Fill, sm, {}, {}, 0.0f);
+        }
+        run_allreduce(c, ys, sm);
+        // 6. p.V, then the sum down the column.
+        c.vector(VectorOp::Fill, att, {}, {}, 0.0f);
+        if (n > 0) {
+          c.vector(VectorOp::Recip, sm, sm);
+          for (int hh = 0; hh < hg; ++hh) {
+            const View p = sub(own, u32(hh * n), u32(n));
+            c.vector(VectorOp::Mul, p, p, sub(sm, u32(hh), 1));
+            c.gemv_acc(sub(att, u32(hh * np), u32(np)), p, sub(kv, u32(nk), kv.length - u32(nk)), n,
+                       np, slot, 1);
+            c.gemv_acc(sub(att, u32(hg * np + hh * np), u32(np)), p,
+                       sub(kv, u32(nk + np), kv.length - u32(nk + np)), n, np, slot, 1);
+          }
+        }
+        run_allreduce(c, ys, att);
+        // KV shift: the oldest token goes one hop north, every shifting row at once.
+        if (sends) c.send(to_above, sub(kv, 0, u32(slot)), true);
+        if (receives) c.recv(from_below, sub(kv, u32(n * slot), u32(slot)));
+      }
+      // 7. O projection: partial sums along the row.
+      c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
+      if (np > 0) c.gemv_acc(h, c.view("att"), c.view("wo"), nq, dy);
+      run_allreduce(c, xs, h);
+      // 8. Residual; 9. RMSNorm.
+      c.vector(VectorOp::Add, x, x, h);
+      rms_norm("norm2");
+      // 10. Up and gate: one fused allreduce down the column.
+      const View ug = c.view("ug"), up = sub(ug, 0, u32(f)), gate = sub(ug, u32(f), u32(f));
+      c.vector(VectorOp::Fill, ug, {}, {}, 0.0f);
+      c.gemv_acc(up, xn, c.view("wup"), dy, f);
+      c.gemv_acc(gate, xn, c.view("wgate"), dy, f);
+      run_allreduce(c, ys, ug);
+      // 11. SiLU(gate) * up.
+      c.vector(VectorOp::Silu, gate, gate);
+      c.vector(VectorOp::Mul, up, up, gate);
+      // 12. Down projection along the row; 13. residual.
+      c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
+      c.gemv_acc(h, up, c.view("wdown"), f, dy);
+      run_allreduce(c, xs, h);
+      c.vector(VectorOp::Add, x, x, h);
+    });
+    pe.activate(kMain);
+  }
+
+  void fill(PeArray& pes, const Rect& r) const override {
+    if (!s_.weights || !s_.inputs) return;
+    const LayerWeights& w = *s_.weights;
+    const DecodeInputs& in = *s_.inputs;
+    const int E = sh_.hidden, Q = sh_.q_dim(), KV = sh_.kv_dim(), F = sh_.ffn;
+    for (int py = 0; py < p_; ++py)
+      for (int px = 0; px < p_; ++px) {
+        PeEngine& pe = *pes.at({r.x + px, r.y + py});
+        PeContext c(pe);
+        SramModel& m = pe.sram();
+        auto put = [&](const char* name, std::size_t i, float v) {
+          m.write(c.buffer(name), static_cast<std::uint32_t>(i), v);
+        };
+        auto get = [](const std::vector<float>& v, std::int64_t i) {
+          return i >= 0 && static_cast<std::size_t>(i) < v.size() ? v[static_cast<std::size_t>(i)]
+                                                                  : 0.0f;
+        };
+        const Column col = column(px);
+        const Row& row = rows_[static_cast<std::size_t>(py)];
+        const int np = col.np, nq = hg_ * 2 * np, nk = 2 * np;
+        put("eps", 0, static_cast<float>(sh_.rms_eps));
+        for (int i = 0; i < dy_; ++i) {
+          const int e = py * dy_ + i;
+          const bool in_range = e < E;
+          put("x", static_cast<std::size_t>(i), in_range ? get(in.x, e) : 0.0f);
+          put("norm1", static_cast<std::size_t>(i), in_range ? get(w.attn_norm, e) : 0.0f);
+          put("norm2", static_cast<std::size_t>(i), in_range ? get(w.ffn_norm, e) : 0.0f);
+          for (int o = 0; o < f_; ++o) {
+            const int fo = px * f_ + o;
+            const bool ok = in_range && fo < F;
+            const std::size_t at = static_cast<std::size_t>(i * f_ + o);
+            put("wup", at, ok ? get(w.wup, static_cast<std::int64_t>(e) * F + fo) : 0.0f);
+            put("wgate", at, ok ? get(w.wgate, static_cast<std::int64_t>(e) * F + fo) : 0.0f);
+            put("wdown", static_cast<std::size_t>(o * dy_ + i),
+                ok ? get(w.wdown, static_cast<std::int64_t>(fo) * E + e) : 0.0f);
+          }
+          for (int cq = 0; cq < nq; ++cq) {
+            const int qi = q_index(col, cq);
+            put("wq", static_cast<std::size_t>(i * nq + cq),
+                in_range ? get(w.wq, static_cast<std::int64_t>(e) * Q + qi) : 0.0f);
+            put("wo", static_cast<std::size_t>(cq * dy_ + i),
+                in_range ? get(w.wo, static_cast<std::int64_t>(qi) * E + e) : 0.0f);
+          }
+          for (int ck = 0; ck < nk; ++ck) {
+            const int ki = k_index(col, ck);
+            put("wk", static_cast<std::size_t>(i * nk + ck),
+                in_range ? get(w.wk, static_cast<std::int64_t>(e) * KV + ki) : 0.0f);
+            put("wv", static_cast<std::size_t>(i * nk + ck),
+                in_range ? get(w.wv, static_cast<std::int64_t>(e) * KV + ki) : 0.0f);
+          }
+        }
+        if (np == 0) continue;
+        if (sh_.qkv_bias) {
+          for (int cq = 0; cq < nq; ++cq)
+            put("bqkv", static_cast<std::size_t>(cq), get(w.bq, q_index(col, cq)));
+          for (int ck = 0; ck < nk; ++ck) {
+            put("bqkv", static_cast<std::size_t>(nq + ck), get(w.bk, k_index(col, ck)));
+            put("bqkv", static_cast<std::size_t>(nq + nk + ck), get(w.bv, k_index(col, ck)));
+          }
+        }
+        for (int hh = 0; hh < hg_; ++hh)
+          for (int i = 0; i < np; ++i) {
+            const double angle =
+                in.position * std::pow(sh_.rope_theta, -2.0 * (col.pair0 + i) / sh_.head_dim);
+            put("cos", static_cast<std::size_t>(hh * np + i), static_cast<float>(std::cos(angle)));
+            put("sin", static_cast<std::size_t>(hh * np + i), static_cast<float>(std::sin(angle)));
+          }
+        for (int t = 0; t < row.cached; ++t) {  // cached tokens in slots 0 .. cached - 1
+          const std::int64_t token = row.first + t;
+          for (int ck = 0; ck < nk; ++ck) {
+            const std::int64_t at = token * KV + k_index(col, ck);
+            put("kv", static_cast<std::size_t>(t * 2 * nk + ck), get(in.k_cache, at));
+            put("kv", static_cast<std::size_t>(t * 2 * nk + nk + ck), get(in.v_cache, at));
+          }
+        }
+      }
+  }
+
+  std::string check(PeArray& pes, const Rect& r) const override {
+    if (!s_.weights || !s_.inputs) return "";
+    ErrorCheck e;
+    auto rms_of = [](const std::vector<float>& v) {
+      double sum = 0;
+      for (float x : v) sum += static_cast<double>(x) * x;
+      return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, v.size())));
+    };
+    const double rms = rms_of(reference_.x), bound = tolerance() * rms,
+                 att_bound = tolerance() * rms_of(reference_.att);
+    for (int py = 0; py < p_; ++py)
+      for (int px = 0; px < p_; ++px) {
+        PeEngine& pe = *pes.at({r.x + px, r.y + py});
+        const Buffer& xb = PeContext(pe).buffer("x");
+        for (int i = 0; i < dy_; ++i) {
+          const int el = py * dy_ + i;
+          if (el >= sh_.hidden) continue;
+          e.compare(pe.sram().read(xb, static_cast<std::uint32_t>(i)),
+                    reference_.x[static_cast<std::size_t>(el)], bound,
+                    "x_out[" + std::to_string(el) + "] at PE " + to_string({r.x + px, r.y + py}));
+        }
+        // Every attention column holds its heads' attention output (before the O projection).
+        const Column col = column(px);
+        if (col.np == 0) continue;
+        const Buffer& ab = PeContext(pe).buffer("att");
+        for (int cq = 0; cq < hg_ * 2 * col.np; ++cq) {
+          const int qi = q_index(col, cq);
+          e.compare(
+              pe.sram().read(ab, static_cast<std::uint32_t>(cq)),
+              reference_.att[static_cast<std::size_t>(qi)], att_bound,
+              "attention[" + std::to_string(qi) + "] at PE " + to_string({r.x + px, r.y + py}));
+        }
+        // The bottom row cached the new token's rotated key and its value.
+        if (s_.proxy || py != p_ - 1) continue;
+        const int nk = 2 * col.np, slot = rows_[static_cast<std::size_t>(py)].tokens - 1;
+        const Buffer& kvb = PeContext(pe).buffer("kv");
+        for (int ck = 0; ck < nk; ++ck) {
+          const int ki = k_index(col, ck);
+          e.compare(pe.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + ck)),
+                    reference_.k[static_cast<std::size_t>(ki)], bound,
+                    "k_new[" + std::to_string(ki) + "]");
+          e.compare(pe.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + nk + ck)),
+                    reference_.v[static_cast<std::size_t>(ki)], bound,
+                    "v_new[" + std::to_string(ki) + "]");
+        }
+      }
+    report_ = {{"compared", e.compared()},
+               {"max_abs_error", e.max_abs_error()},
+               {"error_bound", bound},
+               {"output_rms", rms}};
+    return e.failure();
+  }
+  nlohmann::ordered_json check_report() const override { return report_; }
+
+ private:
+  struct Column {
+    int group = -1;  // KV head
+    int pair0 = 0;   // first rotary pair
+    int np = 0;      // rotary pairs held (0: no attention work in this column)
+  };
+  struct Row {
+    int first = 0;   // first cached token (logical order)
+    int cached = 0;  // cached tokens before this step
+    int tokens = 0;  // tokens attended here this step
+    bool sends = false, receives = false;
+  };
+
+  Column column(int px) const {
+    Column c;
+    const int j = px / cpg_, k = px % cpg_;
+    if (j >= sh_.kv_heads || k * d2_ >= half_) return c;
+    c.group = j;
+    c.pair0 = k * d2_;
+    c.np = std::min(d2_, half_ - c.pair0);
+    return c;
+  }
+  int attention_columns() const {
+    int n = 0;
+    for (int px = 0; px < p_; ++px) n += column(px).np > 0 ? 1 : 0;
+    return n;
+  }
+  // Global q index of local q element cq: [firsts of each head | seconds of each head].
+  int q_index(const Column& c, int cq) const {
+    const int block = hg_ * c.np, second = cq >= block ? 1 : 0, r = cq - second * block;
+    const int head = c.group * hg_ + r / c.np;
+    return head * sh_.head_dim + second * half_ + c.pair0 + r % c.np;
+  }
+  int k_index(const Column& c, int ck) const {
+    const int second = ck >= c.np ? 1 : 0;
+    return c.group * sh_.head_dim + second * half_ + c.pair0 + ck - second * c.np;
+  }
+  LineAllreduce y_line(const Rect& r, int x) const {
+    return LineAllreduce{LineAllreduce::Shape::Tree, Axis::Y, x, r.y, r.y + p_ - 1, g_, kYColours};
+  }
+  LineAllreduce x_line(const Rect& r, int y) const {
+    return LineAllreduce{LineAllreduce::Shape::Tree, Axis::X, y, r.x, r.x + p_ - 1, g_, kXColours};
+  }
+  // Error allowed on the layer output, relative to its RMS: fp16 keeps 11 significant bits
+  // (u = 2^-11); each of the layer's ~15 chained rounding stages (tile GEMVs, tree sums, norms,
+  // softmax, SiLU) adds a relative error of a few u times sqrt of its length in the random-sign
+  // regime; 6 sqrt(n) u with n = hidden + ffn + tokens bounds their sum with wide margin.
+  double tolerance() const {
+    int tokens = 0;
+    for (const Row& r : rows_) tokens += r.tokens;
+    const double n = sh_.hidden + sh_.ffn + tokens;
+    return 6.0 * std::sqrt(n) * std::ldexp(1.0, -11);
+  }
+
+  DecodeLayerSpec s_;
+  LayerShape sh_;
+  int p_, hg_ = 1, cpg_ = 1, half_ = 1, d2_ = 1, dy_ = 1, f_ = 1, g_ = 1;
+  KvStep kv_;
+  std::vector<Row> rows_;
+  DecodeOutputs reference_;
+  mutable nlohmann::ordered_json report_ = nlohmann::ordered_json::object();
+};
+
+}  // namespace
+
+std::unique_ptr<Program> make_decode_layer_program(const DecodeLayerSpec& spec) {
+  return std::make_unique<DecodeLayerProgram>(spec);
+}
+
+}  // namespace wse
