@@ -28,6 +28,182 @@ std::uint32_t u32(int v) {
   return static_cast<std::uint32_t>(v);
 }
 
+// What one PE's pieces of the layer need (shared by its pieces; a few hundred bytes).
+struct PePlan {
+  std::vector<ReduceStep> ys, xs;  // its column's and its row's allreduce steps
+  int np = 0, nq = 0, nk = 0, n = 0, dy = 0, f = 0, hg = 1, slot = 0, j = 0;
+  bool proxy = false, bias = false, append = false, sends = false, receives = false;
+  float inv_hidden = 1, scale = 1;
+  Color from_below, to_above;
+};
+
+// The layer as a chain of pieces, each ending with an allreduce: the main task issues one piece
+// at a time (PeContext::then), so a PE holds a few dozen ops, not the whole layer.
+void rms_norm(PeContext& c, const PePlan& p, const char* weight) {
+  const View x = c.view("x"), xn = c.view("xn"), ss = c.view("ss");
+  c.vector(VectorOp::Mul, c.view("sq"), x, x);
+  c.vector(VectorOp::ReduceAdd, ss, c.view("sq"));
+  run_allreduce(c, p.ys, ss);
+  c.vector(VectorOp::Fma, ss, c.view("eps"), ss, p.inv_hidden);  // mean + eps
+  c.vector(VectorOp::Rsqrt, ss, ss);
+  c.vector(VectorOp::Mul, xn, x, ss);
+  c.vector(VectorOp::Mul, xn, xn, c.view(weight));
+}
+
+// 1. RMSNorm; 2. Q, K, V GEMVs with one fused allreduce down the column.
+void norm_qkv(PeContext& c, const PePlan& p) {
+  rms_norm(c, p, "norm1");
+  if (p.np == 0) return;
+  const View qkv = c.view("qkv"), xn = c.view("xn");
+  c.vector(VectorOp::Fill, qkv, {}, {}, 0.0f);
+  c.gemv_acc(sub(qkv, 0, u32(p.nq)), xn, c.view("wq"), p.dy, p.nq);
+  c.gemv_acc(sub(qkv, u32(p.nq), u32(p.nk)), xn, c.view("wk"), p.dy, p.nk);
+  c.gemv_acc(sub(qkv, u32(p.nq + p.nk), u32(p.nk)), xn, c.view("wv"), p.dy, p.nk);
+  run_allreduce(c, p.ys, qkv);
+}
+
+// 3. RoPE on [firsts | seconds] of q (all heads at once) and of k; the new token's k, v join the
+// bottom row's cache; 4. partial scores of this column's heads, summed along the row (zeros from
+// columns without a head).
+void rope_scores(PeContext& c, const PePlan& p) {
+  const int np = p.np, hg = p.hg, n = p.n;
+  if (np > 0) {
+    const View qkv = c.view("qkv"), kv = c.view("kv"), t = c.view("t"), cs = c.view("cos"),
+               sn = c.view("sin");
+    const View q = sub(qkv, 0, u32(p.nq)), k = sub(qkv, u32(p.nq), u32(p.nk));
+    if (p.bias) c.vector(VectorOp::Add, qkv, qkv, c.view("bqkv"));
+    auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
+      const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
+                 e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
+      c.vector(VectorOp::Mul, a, first, cl);
+      c.vector(VectorOp::Mul, b, second, sl);
+      c.vector(VectorOp::Mul, d, second, cl);
+      c.vector(VectorOp::Mul, e, first, sl);
+      c.vector(VectorOp::Fma, first, a, b, -1.0f);
+      c.vector(VectorOp::Add, second, d, e);
+    };
+    rotate(sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np));
+    rotate(sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np));
+    if (p.append)
+      c.vector(VectorOp::Copy, sub(kv, u32((n - 1) * p.slot), u32(p.slot)),
+               sub(qkv, u32(p.nq), u32(p.slot)));
+    if (n > 0) {
+      const View scores = c.view("scores");
+      c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);
+      for (int hh = 0; hh < hg; ++hh) {
+        const View y = sub(scores, u32((p.j * hg + hh) * n), u32(n));
+        c.gemv_acc(y, sub(q, u32(hh * np), u32(np)), kv, np, n, 1, p.slot);
+        c.gemv_acc(y, sub(q, u32(hg * np + hh * np), u32(np)),
+                   sub(kv, u32(np), kv.length - u32(np)), np, n, 1, p.slot);
+      }
+    }
+  } else if (n > 0) {
+    c.vector(VectorOp::Fill, c.view("scores"), {}, {}, 0.0f);
+  }
+  if (n > 0) run_allreduce(c, p.xs, c.view("scores"));
+}
+
+View own_scores(PeContext& c, const PePlan& p) {
+  return p.n > 0 ? sub(c.view("scores"), u32(p.j * p.hg * p.n), u32(p.hg * p.n)) : View{};
+}
+
+// 5a. Softmax: scale, the maximum per head down the column.
+void softmax_max(PeContext& c, const PePlan& p) {
+  if (p.np == 0) return;
+  const View mx = c.view("mx"), own = own_scores(c, p);
+  if (p.n > 0) {
+    c.vector(VectorOp::Scale, own, own, {}, p.scale);
+    for (int hh = 0; hh < p.hg; ++hh)
+      c.vector(VectorOp::ReduceMax, sub(mx, u32(hh), 1), sub(own, u32(hh * p.n), u32(p.n)));
+  } else {
+    c.vector(VectorOp::Fill, mx, {}, {}, kMinF16);
+  }
+  run_allreduce(c, p.ys, mx, Combine::Max);
+}
+
+// 5b. exp(s - max) and the sum per head down the column.
+void softmax_sum(PeContext& c, const PePlan& p) {
+  if (p.np == 0) return;
+  const View mx = c.view("mx"), sm = c.view("sm"), own = own_scores(c, p);
+  if (p.n > 0) {
+    for (int hh = 0; hh < p.hg; ++hh) {
+      const View s = sub(own, u32(hh * p.n), u32(p.n));
+      c.vector(VectorOp::Fma, s, s, sub(mx, u32(hh), 1), -1.0f);
+    }
+    c.vector(p.proxy ? VectorOp::Exp : VectorOp::ExpFull, own, own);
+    for (int hh = 0; hh < p.hg; ++hh)
+      c.vector(VectorOp::ReduceAdd, sub(sm, u32(hh), 1), sub(own, u32(hh * p.n), u32(p.n)));
+  } else {
+    c.vector(VectorOp::Fill, sm, {}, {}, 0.0f);
+  }
+  run_allreduce(c, p.ys, sm);
+}
+
+// 6. p.V summed down the column; then the KV shift: the oldest token goes one hop north, every
+// shifting row at once.
+void attention_out(PeContext& c, const PePlan& p) {
+  if (p.np == 0) return;
+  const int np = p.np, nk = p.nk, hg = p.hg, n = p.n;
+  const View kv = c.view("kv"), sm = c.view("sm"), att = c.view("att"), own = own_scores(c, p);
+  c.vector(VectorOp::Fill, att, {}, {}, 0.0f);
+  if (n > 0) {
+    c.vector(VectorOp::Recip, sm, sm);
+    for (int hh = 0; hh < hg; ++hh) {
+      const View pr = sub(own, u32(hh * n), u32(n));
+      c.vector(VectorOp::Mul, pr, pr, sub(sm, u32(hh), 1));
+      c.gemv_acc(sub(att, u32(hh * np), u32(np)), pr, sub(kv, u32(nk), kv.length - u32(nk)), n,
+                 np, p.slot, 1);
+      c.gemv_acc(sub(att, u32(hg * np + hh * np), u32(np)), pr,
+                 sub(kv, u32(nk + np), kv.length - u32(nk + np)), n, np, p.slot, 1);
+    }
+  }
+  run_allreduce(c, p.ys, att);
+  if (p.sends) c.send(p.to_above, sub(kv, 0, u32(p.slot)), true);
+  if (p.receives) c.recv(p.from_below, sub(kv, u32(n * p.slot), u32(p.slot)));
+}
+
+// 7. O projection summed along the row; 8. residual.
+void o_proj(PeContext& c, const PePlan& p) {
+  const View x = c.view("x"), h = c.view("h");
+  c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
+  if (p.np > 0) c.gemv_acc(h, c.view("att"), c.view("wo"), p.nq, p.dy);
+  run_allreduce(c, p.xs, h);
+  c.vector(VectorOp::Add, x, x, h);
+}
+
+// 9. RMSNorm; 10. up and gate with one fused allreduce down the column.
+void norm_up_gate(PeContext& c, const PePlan& p) {
+  rms_norm(c, p, "norm2");
+  const View ug = c.view("ug"), xn = c.view("xn");
+  c.vector(VectorOp::Fill, ug, {}, {}, 0.0f);
+  c.gemv_acc(sub(ug, 0, u32(p.f)), xn, c.view("wup"), p.dy, p.f);
+  c.gemv_acc(sub(ug, u32(p.f), u32(p.f)), xn, c.view("wgate"), p.dy, p.f);
+  run_allreduce(c, p.ys, ug);
+}
+
+// 11. SiLU(gate) * up; 12. down projection summed along the row; 13. residual.
+void down(PeContext& c, const PePlan& p) {
+  const View ug = c.view("ug"), up = sub(ug, 0, u32(p.f)), gate = sub(ug, u32(p.f), u32(p.f)),
+             x = c.view("x"), h = c.view("h");
+  c.vector(VectorOp::Silu, gate, gate);
+  c.vector(VectorOp::Mul, up, up, gate);
+  c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
+  c.gemv_acc(h, up, c.view("wdown"), p.f, p.dy);
+  run_allreduce(c, p.xs, h);
+  c.vector(VectorOp::Add, x, x, h);
+}
+
+using Piece = void (*)(PeContext&, const PePlan&);
+constexpr Piece kPieces[] = {&norm_qkv,      &rope_scores, &softmax_max, &softmax_sum,
+                             &attention_out, &o_proj,      &norm_up_gate, &down};
+constexpr std::size_t kPieceCount = sizeof(kPieces) / sizeof(kPieces[0]);
+
+void run_piece(PeContext& c, const std::shared_ptr<const PePlan>& plan, std::size_t i) {
+  kPieces[i](c, *plan);
+  if (i + 1 < kPieceCount)
+    c.then([plan, i](PeContext& next) { run_piece(next, plan, i + 1); });
+}
+
 class DecodeLayerProgram : public Program {
  public:
   explicit DecodeLayerProgram(const DecodeLayerSpec& spec)
@@ -156,135 +332,29 @@ class DecodeLayerProgram : public Program {
       pe.buffer("att", DType::F16, nq);
       pe.buffer("wo", DType::F16, static_cast<std::int64_t>(nq) * dy);
     }
-    const std::vector<ReduceStep> ys = allreduce_plan(y_line(r, at.x), at.y),
-                                  xs = allreduce_plan(x_line(r, at.y), at.x);
-    const bool proxy = s_.proxy, bias = sh_.qkv_bias;
-    const bool append = !proxy && py == p_ - 1, sends = row.sends, receives = row.receives;
-    const int j = col.group;
-    const float inv_hidden = 1.0f / static_cast<float>(sh_.hidden),
-                scale = 1.0f / std::sqrt(static_cast<float>(sh_.head_dim));
-    const Color from_below = shift_colour(py + 1), to_above = shift_colour(py);
-
-    pe.bind_local(kMain, [=](PeContext& c) {
-      const View x = c.view("x"), xn = c.view("xn"), h = c.view("h"), ss = c.view("ss");
-      auto rms_norm = [&](const char* weight) {
-        c.vector(VectorOp::Mul, c.view("sq"), x, x);
-        c.vector(VectorOp::ReduceAdd, ss, c.view("sq"));
-        run_allreduce(c, ys, ss);
-        c.vector(VectorOp::Fma, ss, c.view("eps"), ss, inv_hidden);  // mean + eps
-        c.vector(VectorOp::Rsqrt, ss, ss);
-        c.vector(VectorOp::Mul, xn, x, ss);
-        c.vector(VectorOp::Mul, xn, xn, c.view(weight));
-      };
-      // 1. RMSNorm.
-      rms_norm("norm1");
-      View scores;
-      if (n > 0) scores = c.view("scores");
-      if (np > 0) {
-        const View qkv = c.view("qkv"), kv = c.view("kv");
-        const View q = sub(qkv, 0, u32(nq)), k = sub(qkv, u32(nq), u32(nk));
-        // 2. Q, K, V: one fused allreduce down the column.
-        c.vector(VectorOp::Fill, qkv, {}, {}, 0.0f);
-        c.gemv_acc(q, xn, c.view("wq"), dy, nq);
-        c.gemv_acc(k, xn, c.view("wk"), dy, nk);
-        c.gemv_acc(sub(qkv, u32(nq + nk), u32(nk)), xn, c.view("wv"), dy, nk);
-        run_allreduce(c, ys, qkv);
-        if (bias) c.vector(VectorOp::Add, qkv, qkv, c.view("bqkv"));
-        // 3. RoPE on [firsts | seconds] of q (all heads at once) and of k.
-        const View t = c.view("t"), cs = c.view("cos"), sn = c.view("sin");
-        auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
-          const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
-                     e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
-          c.vector(VectorOp::Mul, a, first, cl);
-          c.vector(VectorOp::Mul, b, second, sl);
-          c.vector(VectorOp::Mul, d, second, cl);
-          c.vector(VectorOp::Mul, e, first, sl);
-          c.vector(VectorOp::Fma, first, a, b, -1.0f);
-          c.vector(VectorOp::Add, second, d, e);
-        };
-        rotate(sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np));
-        rotate(sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np));
-        // The new token's k and v join the bottom row's cache.
-        if (append)
-          c.vector(VectorOp::Copy, sub(kv, u32((n - 1) * slot), u32(slot)),
-                   sub(qkv, u32(nq), u32(slot)));
-        // 4. Partial scores of this column's heads over the row's tokens.
-        if (n > 0) {
-          c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);
-          for (int hh = 0; hh < hg; ++hh) {
-            const View y = sub(scores, u32((j * hg + hh) * n), u32(n));
-            c.gemv_acc(y, sub(q, u32(hh * np), u32(np)), kv, np, n, 1, slot);
-            c.gemv_acc(y, sub(q, u32(hg * np + hh * np), u32(np)),
-                       sub(kv, u32(np), kv.length - u32(np)), np, n, 1, slot);
-          }
-        }
-      } else if (n > 0) {
-        c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);  // no head here: zeros to the row sum
-      }
-      if (n > 0) run_allreduce(c, xs, scores);
-      if (np > 0) {
-        const View kv = c.view("kv"), mx = c.view("mx"), sm = c.view("sm"), att = c.view("att");
-        // 5. Softmax per head over the whole column's tokens.
-        const View own = n > 0 ? sub(scores, u32(j * hg * n), u32(hg * n)) : View{};
-        if (n > 0) {
-          c.vector(VectorOp::Scale, own, own, {}, scale);
-          for (int hh = 0; hh < hg; ++hh)
-            c.vector(VectorOp::ReduceMax, sub(mx, u32(hh), 1), sub(own, u32(hh * n), u32(n)));
-        } else {
-          c.vector(VectorOp::Fill, mx, {}, {}, kMinF16);
-        }
-        run_allreduce(c, ys, mx, Combine::Max);
-        if (n > 0) {
-          for (int hh = 0; hh < hg; ++hh)
-            c.vector(VectorOp::Fma, sub(own, u32(hh * n), u32(n)), sub(own, u32(hh * n), u32(n)),
-                     sub(mx, u32(hh), 1), -1.0f);
-          c.vector(proxy ? VectorOp::Exp : VectorOp::ExpFull, own, own);
-          for (int hh = 0; hh < hg; ++hh)
-            c.vector(VectorOp::ReduceAdd, sub(sm, u32(hh), 1), sub(own, u32(hh * n), u32(n)));
-        } else {
-          c.vector(VectorOp::Fill, sm, {}, {}, 0.0f);
-        }
-        run_allreduce(c, ys, sm);
-        // 6. p.V, then the sum down the column.
-        c.vector(VectorOp::Fill, att, {}, {}, 0.0f);
-        if (n > 0) {
-          c.vector(VectorOp::Recip, sm, sm);
-          for (int hh = 0; hh < hg; ++hh) {
-            const View p = sub(own, u32(hh * n), u32(n));
-            c.vector(VectorOp::Mul, p, p, sub(sm, u32(hh), 1));
-            c.gemv_acc(sub(att, u32(hh * np), u32(np)), p, sub(kv, u32(nk), kv.length - u32(nk)), n,
-                       np, slot, 1);
-            c.gemv_acc(sub(att, u32(hg * np + hh * np), u32(np)), p,
-                       sub(kv, u32(nk + np), kv.length - u32(nk + np)), n, np, slot, 1);
-          }
-        }
-        run_allreduce(c, ys, att);
-        // KV shift: the oldest token goes one hop north, every shifting row at once.
-        if (sends) c.send(to_above, sub(kv, 0, u32(slot)), true);
-        if (receives) c.recv(from_below, sub(kv, u32(n * slot), u32(slot)));
-      }
-      // 7. O projection: partial sums along the row.
-      c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
-      if (np > 0) c.gemv_acc(h, c.view("att"), c.view("wo"), nq, dy);
-      run_allreduce(c, xs, h);
-      // 8. Residual; 9. RMSNorm.
-      c.vector(VectorOp::Add, x, x, h);
-      rms_norm("norm2");
-      // 10. Up and gate: one fused allreduce down the column.
-      const View ug = c.view("ug"), up = sub(ug, 0, u32(f)), gate = sub(ug, u32(f), u32(f));
-      c.vector(VectorOp::Fill, ug, {}, {}, 0.0f);
-      c.gemv_acc(up, xn, c.view("wup"), dy, f);
-      c.gemv_acc(gate, xn, c.view("wgate"), dy, f);
-      run_allreduce(c, ys, ug);
-      // 11. SiLU(gate) * up.
-      c.vector(VectorOp::Silu, gate, gate);
-      c.vector(VectorOp::Mul, up, up, gate);
-      // 12. Down projection along the row; 13. residual.
-      c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
-      c.gemv_acc(h, up, c.view("wdown"), f, dy);
-      run_allreduce(c, xs, h);
-      c.vector(VectorOp::Add, x, x, h);
-    });
+    auto plan = std::make_shared<PePlan>();
+    PePlan& pl = *plan;
+    pl.ys = allreduce_plan(y_line(r, at.x), at.y);
+    pl.xs = allreduce_plan(x_line(r, at.y), at.x);
+    pl.np = np;
+    pl.nq = nq;
+    pl.nk = nk;
+    pl.n = n;
+    pl.dy = dy;
+    pl.f = f;
+    pl.hg = hg;
+    pl.slot = slot;
+    pl.j = col.group;
+    pl.proxy = s_.proxy;
+    pl.bias = sh_.qkv_bias;
+    pl.append = !s_.proxy && py == p_ - 1;
+    pl.sends = row.sends;
+    pl.receives = row.receives;
+    pl.inv_hidden = 1.0f / static_cast<float>(sh_.hidden);
+    pl.scale = 1.0f / std::sqrt(static_cast<float>(sh_.head_dim));
+    pl.from_below = shift_colour(py + 1);
+    pl.to_above = shift_colour(py);
+    pe.bind_local(kMain, [plan](PeContext& c) { run_piece(c, plan, 0); });
     pe.activate(kMain);
   }
 

@@ -133,6 +133,14 @@ void PeContext::set_route(Color c, DirSet rx, DirSet tx) {
   pe_.issue(o);
 }
 
+void PeContext::then(std::function<void(PeContext&)> next) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Continue;
+  pe_.issue(o);
+  pe_.next_ = std::move(next);
+  pe_.sealed_ = true;
+}
+
 void PeContext::scalar(int instructions) {
   PeEngine::Op o = PeEngine::task_op({});
   o.scalar_instructions = instructions;
@@ -222,6 +230,7 @@ void PeEngine::finish_setup(const std::string& program) {
 }
 
 void PeEngine::issue(Op op) {
+  if (sealed_) throw std::logic_error("PE " + to_string(at_) + ": an op was issued after then()");
   main_.push_back(op);
 }
 
@@ -675,6 +684,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // rewrites and task picks still happen at their own cycle.
   const bool functional = sram_.functional();
   auto runs_ahead = [&](const Op& op) {
+    if (op.kind == Op::Kind::Continue) return true;  // issues ops; their cycles are their own
     if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
     if (op.kind != Op::Kind::Vector && !is_map(op.kind)) return false;
     const bool data = !(op.kind == Op::Kind::Vector && op.dst.length == 0);
@@ -711,6 +721,17 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       Op& op = main_[main_head_];
       if (op.start < 0) op.start = main_free_;
       if (t < op.start && !runs_ahead(op)) continue;
+      if (op.kind == Op::Kind::Continue) {  // the last op issued: the piece is done
+        TaskBody next = std::move(next_);
+        next_ = nullptr;
+        sealed_ = false;
+        main_.clear();
+        main_head_ = 0;
+        PeContext ctx(*this);
+        next(ctx);
+        progress = true;
+        continue;
+      }
       if (op.kind == Op::Kind::Route) {
         const DirSet rx(static_cast<std::uint8_t>(op.control & 0xFFu)),
             tx(static_cast<std::uint8_t>(op.control >> 8));

@@ -97,6 +97,10 @@ class PeContext {
   void activate(int task);
   void block(int task);
   void unblock(int task);
+  // Continues the running task with `next` once the main thread reaches this point: the same
+  // task, no switch, no cost - the ops of a long task are issued in pieces, so a PE holds only
+  // the current piece (memory on large grids). Must be the last call of a body or continuation.
+  void then(std::function<void(PeContext&)> next);
   // Scalar work: `instructions` scalar instructions on the main thread.
   void scalar(int instructions);
   // Rewrites this PE's router route for colour c (one scalar instruction, in program order;
@@ -188,7 +192,8 @@ class PeEngine {
       RecvSend,
       Route,
       MatMul,
-      Gemv
+      Gemv,
+      Continue  // then(): run the continuation, which issues the task's next ops
     } kind = Kind::Vector;
     VectorOp vop = VectorOp::Copy;
     View dst, a, b;
@@ -261,6 +266,8 @@ class PeEngine {
   std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
   std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
+  TaskBody next_;      // the continuation a body handed to then(), until the main thread gets there
+  bool sealed_ = false;  // then() was issued: nothing may follow it
   std::vector<Op> main_;                         // ops of the running task, from main_head_ on
   std::size_t main_head_ = 0;
   std::vector<Op> micro_;  // asynchronous ops in flight
