@@ -151,8 +151,8 @@ void attention_out(PeContext& c, const PePlan& p) {
     for (int hh = 0; hh < hg; ++hh) {
       const View pr = sub(own, u32(hh * n), u32(n));
       c.vector(VectorOp::Mul, pr, pr, sub(sm, u32(hh), 1));
-      c.gemv_acc(sub(att, u32(hh * np), u32(np)), pr, sub(kv, u32(nk), kv.length - u32(nk)), n,
-                 np, p.slot, 1);
+      c.gemv_acc(sub(att, u32(hh * np), u32(np)), pr, sub(kv, u32(nk), kv.length - u32(nk)), n, np,
+                 p.slot, 1);
       c.gemv_acc(sub(att, u32(hg * np + hh * np), u32(np)), pr,
                  sub(kv, u32(nk + np), kv.length - u32(nk + np)), n, np, p.slot, 1);
     }
@@ -194,14 +194,15 @@ void down(PeContext& c, const PePlan& p) {
 }
 
 using Piece = void (*)(PeContext&, const PePlan&);
-constexpr Piece kPieces[] = {&norm_qkv,      &rope_scores, &softmax_max, &softmax_sum,
+constexpr Piece kPieces[] = {&norm_qkv,      &rope_scores, &softmax_max,  &softmax_sum,
                              &attention_out, &o_proj,      &norm_up_gate, &down};
 constexpr std::size_t kPieceCount = sizeof(kPieces) / sizeof(kPieces[0]);
 
-void run_piece(PeContext& c, const std::shared_ptr<const PePlan>& plan, std::size_t i) {
+// `plan` lives as long as the PE (the task body owns it); the continuation captures 12 bytes, so
+// std::function keeps it without an allocation.
+void run_piece(PeContext& c, const PePlan* plan, std::uint32_t i) {
   kPieces[i](c, *plan);
-  if (i + 1 < kPieceCount)
-    c.then([plan, i](PeContext& next) { run_piece(next, plan, i + 1); });
+  if (i + 1 < kPieceCount) c.then([plan, i](PeContext& next) { run_piece(next, plan, i + 1); });
 }
 
 class DecodeLayerProgram : public Program {
@@ -354,7 +355,7 @@ class DecodeLayerProgram : public Program {
     pl.scale = 1.0f / std::sqrt(static_cast<float>(sh_.head_dim));
     pl.from_below = shift_colour(py + 1);
     pl.to_above = shift_colour(py);
-    pe.bind_local(kMain, [plan](PeContext& c) { run_piece(c, plan, 0); });
+    pe.bind_local(kMain, [plan](PeContext& c) { run_piece(c, plan.get(), 0); });
     pe.activate(kMain);
   }
 

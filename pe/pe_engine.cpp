@@ -231,6 +231,7 @@ void PeEngine::finish_setup(const std::string& program) {
 
 void PeEngine::issue(Op op) {
   if (sealed_) throw std::logic_error("PE " + to_string(at_) + ": an op was issued after then()");
+  if (main_.capacity() == 0) main_.reserve(16);  // skip the 1, 2, 4, 8 growth steps
   main_.push_back(op);
 }
 

@@ -11,16 +11,18 @@ std::vector<Buffer> layout_buffers(const PeParams& pe, Coord at, const std::stri
                                    const std::vector<BufferRequest>& requests) {
   std::vector<Buffer> out;
   std::int64_t next = pe.sram_reserved;
-  std::string listing;
+  out.reserve(requests.size());
   for (const auto& r : requests) {
     next = (next + 3) / 4 * 4;
     out.push_back(
         Buffer{static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(r.elements), r.type});
     next += r.bytes();
-    listing += (listing.empty() ? "" : ", ") + r.name + " " + std::to_string(r.elements) + " x " +
-               dtype_name(r.type) + " = " + std::to_string(r.bytes()) + " B";
   }
   if (next > pe.sram_bytes) {
+    std::string listing;  // only for the error: this runs once per PE
+    for (const auto& r : requests)
+      listing += (listing.empty() ? "" : ", ") + r.name + " " + std::to_string(r.elements) + " x " +
+                 dtype_name(r.type) + " = " + std::to_string(r.bytes()) + " B";
     throw ConfigError(Location{"", 0, 0, "program '" + program + "'"}, "",
                       "PE " + to_string(at) + " needs " + std::to_string(next) + " B of SRAM (" +
                           std::to_string(pe.sram_reserved) + " B reserved + " + listing +
