@@ -2,6 +2,7 @@
 
 #include "hw/chip/kernel_workload.h"
 #include "hw/chip/program_workload.h"
+#include "llm/llm_workload.h"
 #include "noc/traffic_workload.h"
 
 namespace wse::app {
@@ -12,6 +13,7 @@ const WorkloadRegistry& workload_registry() {
     register_traffic_workload(r);
     register_program_workload(r);
     register_kernel_workloads(r);
+    register_llm_workload(r);
     return r;
   }();
   return registry;

@@ -202,6 +202,7 @@ constexpr std::size_t kPieceCount = sizeof(kPieces) / sizeof(kPieces[0]);
 // std::function keeps it without an allocation.
 void run_piece(PeContext& c, const PePlan* plan, std::uint32_t i) {
   kPieces[i](c, *plan);
+  c.mark(static_cast<int>(i));
   if (i + 1 < kPieceCount) c.then([plan, i](PeContext& next) { run_piece(next, plan, i + 1); });
 }
 
@@ -257,6 +258,56 @@ class DecodeLayerProgram : public Program {
     if (spec.inputs && spec.weights) {
       reference_ = reference_decode_layer(sh_, *spec.weights, *spec.inputs, spec.proxy, spec.proxy);
     }
+  }
+
+  LayerFootprint footprint(int tokens_per_row) const {
+    LayerFootprint fp;
+    const std::int64_t dy = dy_, f = f_, h = 2;  // bytes per f16
+    for (int px = 0; px < p_; ++px) {
+      const std::int64_t np = column(px).np, nq = hg_ * 2 * np, nk = 2 * np;
+      const std::int64_t weights = h * (dy * (nq + 2 * nk) + nq * dy + 2 * dy + 3 * dy * f +
+                                        (sh_.qkv_bias ? nq + 2 * nk : 0));
+      const std::int64_t scratch =
+          h * (4 * dy + 2 + 2 * f + static_cast<std::int64_t>(sh_.heads) * tokens_per_row +
+               (np > 0 ? nq + 2 * nk + 2 * hg_ * np + 4 * hg_ * np + 2 * hg_ + nq : 0));
+      fp.weights = std::max(fp.weights, weights);
+      fp.kv_per_token = std::max(fp.kv_per_token, h * 2 * nk);
+      fp.scratch = std::max(fp.scratch, scratch);
+    }
+    return fp;
+  }
+
+  // A quick analytic estimate of the layer's cycles, for choosing a grid without simulating:
+  // the busiest column's GEMV maps plus ~40 vector set-ups, and per allreduce a streaming chain
+  // to the group root (relay ~ ramp in + hop + ramp out per PE), the chain of group roots, the
+  // broadcast back, and the vector's serialisation three times.
+  double estimate_cycles(const ChipParams& chip) const {
+    const PeParams& pe = chip.pe;
+    int most = 1;
+    for (const Row& r : rows_) most = std::max(most, r.tokens);
+    const std::int64_t np = d2_, nq = hg_ * 2 * np, nk = 2 * np, dy = dy_, f = f_, n = most;
+    auto map = [&](std::int64_t it, std::int64_t len) {
+      return static_cast<double>(map_fma_cost(pe, it, len).cycles.count());
+    };
+    const double compute = map(dy, nq) + 2 * map(dy, nk) + 2 * hg_ * (map(np, n) + map(n, np)) +
+                           map(nq, dy) + 2 * map(dy, f) + map(f, dy) +
+                           40.0 * static_cast<double>(pe.vector_setup.count());
+    const double relay = static_cast<double>(2 * chip.noc.ramp_latency.count() +
+                                             chip.noc.hop_latency.count()),
+                 hop = static_cast<double>(chip.noc.hop_latency.count()),
+                 dispatch = static_cast<double>(pe.send_dispatch.count());
+    const double per_group = static_cast<double>(p_) / g_;
+    auto allreduce = [&](double halfs) {
+      const double wavelets = std::ceil(halfs / 2);
+      return relay * per_group / 2 + (g_ / 2.0) * (per_group * hop + relay) + p_ / 2.0 * hop +
+             3 * (wavelets + dispatch);
+    };
+    const double reduces = allreduce(1) * 2 + allreduce(static_cast<double>(nq + 2 * nk)) +
+                           allreduce(static_cast<double>(sh_.heads * n)) + allreduce(hg_) * 2 +
+                           allreduce(static_cast<double>(nq)) +
+                           2 * allreduce(static_cast<double>(dy)) +
+                           allreduce(static_cast<double>(2 * f));
+    return compute + reduces;
   }
 
   nlohmann::ordered_json config_json() const override {
@@ -555,6 +606,22 @@ class DecodeLayerProgram : public Program {
 };
 
 }  // namespace
+
+const std::vector<std::string>& decode_layer_phase_names() {
+  static const std::vector<std::string> n{
+      "rmsnorm_qkv", "rope_scores",     "softmax_max", "softmax_sum", "attention_out_kv_shift",
+      "o_proj",      "rmsnorm_up_gate", "silu_down"};
+  return n;
+}
+
+LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_per_row) {
+  const DecodeLayerProgram program(spec);
+  return program.footprint(tokens_per_row);
+}
+
+double decode_layer_estimate(const DecodeLayerSpec& spec, const ChipParams& chip) {
+  return DecodeLayerProgram(spec).estimate_cycles(chip);
+}
 
 std::unique_ptr<Program> make_decode_layer_program(const DecodeLayerSpec& spec) {
   return std::make_unique<DecodeLayerProgram>(spec);

@@ -103,6 +103,24 @@ struct DecodeLayerSpec {
   int context() const { return prompt + generated; }
 };
 
+// The program's phases, in order: the ids of the marks each PE leaves when it finishes one
+// (each ends with an allreduce).
+const std::vector<std::string>& decode_layer_phase_names();
+
+// SRAM one PE needs, for capacity planning (max over the grid's PEs, bytes): the weights of one
+// layer (kept for every layer a region holds), the KV cache per cached token and layer, and the
+// working buffers shared by all layers (at `tokens_per_row` tokens in a row).
+struct LayerFootprint {
+  std::int64_t weights = 0;
+  std::int64_t kv_per_token = 0;
+  std::int64_t scratch = 0;
+};
+LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_per_row);
+
+// An analytic estimate of the layer's cycles (for ranking grids before simulating; the
+// simulation is the figure to use).
+double decode_layer_estimate(const DecodeLayerSpec& spec, const ChipParams& chip);
+
 // Throws std::invalid_argument with the reason when the shape cannot be laid out on the grid (the
 // workload turns it into a config error at the scenario key).
 std::unique_ptr<Program> make_decode_layer_program(const DecodeLayerSpec& spec);

@@ -141,6 +141,13 @@ void PeContext::then(std::function<void(PeContext&)> next) {
   pe_.sealed_ = true;
 }
 
+void PeContext::mark(int id) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Mark;
+  o.mt = id;
+  pe_.issue(o);
+}
+
 void PeContext::scalar(int instructions) {
   PeEngine::Op o = PeEngine::task_op({});
   o.scalar_instructions = instructions;
@@ -685,7 +692,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // rewrites and task picks still happen at their own cycle.
   const bool functional = sram_.functional();
   auto runs_ahead = [&](const Op& op) {
-    if (op.kind == Op::Kind::Continue) return true;  // issues ops; their cycles are their own
+    if (op.kind == Op::Kind::Continue || op.kind == Op::Kind::Mark) return true;  // no cost
     if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
     if (op.kind != Op::Kind::Vector && !is_map(op.kind)) return false;
     const bool data = !(op.kind == Op::Kind::Vector && op.dst.length == 0);
@@ -730,6 +737,14 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         main_head_ = 0;
         PeContext ctx(*this);
         next(ctx);
+        progress = true;
+        continue;
+      }
+      if (op.kind == Op::Kind::Mark) {
+        const auto id = static_cast<std::size_t>(op.mt);
+        if (marks_.size() <= id) marks_.resize(id + 1, -1);
+        marks_[id] = op.start;
+        pop_main();
         progress = true;
         continue;
       }

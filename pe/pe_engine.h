@@ -101,6 +101,9 @@ class PeContext {
   // task, no switch, no cost - the ops of a long task are issued in pieces, so a PE holds only
   // the current piece (memory on large grids). Must be the last call of a body or continuation.
   void then(std::function<void(PeContext&)> next);
+  // Notes the cycle the main thread reaches this point as mark `id` (no cost): phase boundaries
+  // for per-op time breakdowns.
+  void mark(int id);
   // Scalar work: `instructions` scalar instructions on the main thread.
   void scalar(int instructions);
   // Rewrites this PE's router route for colour c (one scalar instruction, in program order;
@@ -158,6 +161,8 @@ class PeEngine {
   Coord coord() const { return at_; }
   SramModel& sram() { return sram_; }
   const PeCounters& counters() const { return counters_; }
+  // Cycles at which the main thread passed each mark() id (-1: not reached).
+  const std::vector<std::int64_t>& marks() const { return marks_; }
   // Bytes of SRAM the program's buffers occupy (after the reserved area).
   std::int64_t sram_bytes_used() const { return sram_used_; }
   // Lays the declared buffers out in SRAM; throws ConfigError when they do not fit.
@@ -193,7 +198,8 @@ class PeEngine {
       Route,
       MatMul,
       Gemv,
-      Continue  // then(): run the continuation, which issues the task's next ops
+      Continue,  // then(): run the continuation, which issues the task's next ops
+      Mark       // mark(): note the cycle the main thread gets here
     } kind = Kind::Vector;
     VectorOp vop = VectorOp::Copy;
     View dst, a, b;
@@ -266,9 +272,10 @@ class PeEngine {
   std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
   std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
-  TaskBody next_;      // the continuation a body handed to then(), until the main thread gets there
-  bool sealed_ = false;  // then() was issued: nothing may follow it
-  std::vector<Op> main_;                         // ops of the running task, from main_head_ on
+  std::vector<std::int64_t> marks_;
+  TaskBody next_;  // the continuation a body handed to then(), until the main thread gets there
+  bool sealed_ = false;   // then() was issued: nothing may follow it
+  std::vector<Op> main_;  // ops of the running task, from main_head_ on
   std::size_t main_head_ = 0;
   std::vector<Op> micro_;  // asynchronous ops in flight
   bool running_ = false;

@@ -41,12 +41,18 @@ PlainRun run_program_plain(const ChipParams& chip, const Program& program, const
   double sum = 0;
   for (int y = rect.y; y < rect.y + rect.height; ++y)
     for (int x = rect.x; x < rect.x + rect.width; ++x) {
-      const std::int64_t f = pes.at({x, y})->counters().finish_cycle;
+      const PeEngine& pe = *pes.at({x, y});
+      const std::int64_t f = pe.counters().finish_cycle;
       r.cycles_max = std::max(r.cycles_max, f);
       sum += static_cast<double>(f);
+      const auto& marks = pe.marks();
+      if (r.marks_max.size() < marks.size()) r.marks_max.resize(marks.size(), -1);
+      for (std::size_t i = 0; i < marks.size(); ++i)
+        r.marks_max[i] = std::max(r.marks_max[i], marks[i]);
     }
   r.cycles_mean = sum / (static_cast<double>(rect.width) * rect.height);
   r.events = engine->counters().busy_cycles;
+  r.messages = engine->counters().messages;
   return r;
 }
 
@@ -64,12 +70,11 @@ ProgramRun::ProgramRun(const Scenario& s, std::string name, nlohmann::ordered_js
   program_->layout(rect_, tables_);
   const auto problems = tables_.validate();  // before simulation, with router coordinates
   if (!problems.empty()) {
-    throw ConfigError(where, key,
-                      "program '" + name_ + "' on this rectangle: " + problems.front() +
-                          (problems.size() > 1
-                               ? " (and " + std::to_string(problems.size() - 1) + " more)"
-                               : ""),
-                      "", "Use a smaller grid or fewer colours, or a chip with more colours");
+    throw ConfigError(
+        where, key,
+        "program '" + name_ + "' on this rectangle: " + problems.front() +
+            (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""),
+        "", "Use a smaller grid or fewer colours, or a chip with more colours");
   }
   try {
     for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
@@ -102,8 +107,7 @@ RunResult ProgramRun::run() {
     FabricOptions opts;
     opts.stall_limit = 0;  // long compute legitimately leaves the fabric quiet
     opts.progress = run_.progress;
-    auto wavelet =
-        std::make_unique<Fabric>("fabric", chip_, opts, &tables_, pes_, run_.max_cycles);
+    auto wavelet = std::make_unique<Fabric>("fabric", chip_, opts, &tables_, pes_, run_.max_cycles);
     pes_.attach(wavelet->engine());
     shell = std::move(wavelet);
   }
@@ -134,8 +138,8 @@ RunResult ProgramRun::run() {
       finish_max = std::max(finish_max, c.finish_cycle);
       finish_sum += static_cast<double>(c.finish_cycle);
       if (c.finish_cycle > 0)
-        comm_share_sum += 1.0 - static_cast<double>(c.compute_cycles) /
-                                    static_cast<double>(c.finish_cycle);
+        comm_share_sum +=
+            1.0 - static_cast<double>(c.compute_cycles) / static_cast<double>(c.finish_cycle);
       sram_max = std::max(sram_max, pe.sram_bytes_used());
       const std::vector<Color> here = tables_.colours_at(chip_.node({x, y}));
       for (const Color c : here)

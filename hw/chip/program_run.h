@@ -16,9 +16,11 @@ namespace wse {
 // A program run on the plain engines, without the SystemC kernel: several runs fit in one
 // process (tests comparing the two fidelities). Throws SimulationError on a wrong result.
 struct PlainRun {
-  std::int64_t cycles_max = 0;  // kernel cycles, max over PEs
-  double cycles_mean = 0;       // mean over PEs
-  std::uint64_t events = 0;     // busy cycles of the fabric calendar
+  std::int64_t cycles_max = 0;          // kernel cycles, max over PEs
+  double cycles_mean = 0;               // mean over PEs
+  std::uint64_t events = 0;             // busy cycles of the fabric calendar
+  std::vector<std::int64_t> marks_max;  // per PeContext::mark id: the latest PE to pass it
+  std::uint64_t messages = 0;           // fabric messages (stream) or packets sent
   nlohmann::ordered_json check = nlohmann::ordered_json::object();
 };
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
