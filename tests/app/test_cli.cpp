@@ -86,7 +86,7 @@ TEST(Cli, BadInputExitsTwoWithLocatedMessageAndWritesNothing) {
       {
           {"chip: test4x4\nworkload: {kind: trafic}\n",
            "s.yaml:2:18: error: workload.kind: unknown workload kind 'trafic'; valid: traffic, "
-           "program, gemm, gemv. Did you mean 'traffic'?"},
+           "program, gemm, gemv, llm. Did you mean 'traffic'?"},
           {"chip: test4x4\nworkload: {kind: traffic, patern: uniform}\n",
            "s.yaml:2:35: error: workload.patern: unknown key"},
           {"chip: test4x4\nworkload: {kind: traffic, pattern: zigzag}\n",
