@@ -76,9 +76,10 @@ const ParamTable<LlmParams>& llm_table() {
         "every layer",
         [](LlmParams & p) -> auto& { return p.layers; });
     t.choice<Coverage>(
-        "decode_steps", {{"distinct", Coverage::Sampled}, {"all", Coverage::All}}, "distinct",
-        "distinct: simulate each distinct step program once (steps with the same tokens per row "
-        "and KV shift reuse it); all: simulate every step",
+        "decode_steps", {{"sampled", Coverage::Sampled}, {"all", Coverage::All}}, "sampled",
+        "sampled: steps with the same tokens in the fullest row and in the bottom row and the "
+        "same KV-shift flag share one simulation (approximate: where the fullest rows sit is "
+        "ignored); all: simulate every step",
         [](LlmParams & p) -> auto& { return p.steps; });
     t.choice<bool>(
         "placement", {{"planned", false}, {"launcher", true}}, "planned",
@@ -371,9 +372,10 @@ RunResult LlmWorkload::run() {
   const std::int64_t lm_head = p_.launcher ? 0 : simulate_lm_head();
   if (p_.launcher) handoffs = 0;
 
-  // Decode steps: a step's program depends on the KV placement; steps whose programs match in
-  // what sets their time (tokens in the fullest row, the bottom row's tokens, a KV shift) share
-  // one simulation unless every step is asked for.
+  // Decode steps: a step's program depends on the KV placement. Sampled: steps that agree in
+  // what mostly sets their time (tokens in the fullest row, the bottom row's tokens, a KV shift)
+  // share one simulation; which rows are the fullest (their distance to the tree roots) is
+  // ignored, a difference of about one row's per-token attention work.
   using Key = std::tuple<int, int, bool>;
   std::map<Key, StepRun> classes;
   std::vector<StepRun> per_step(static_cast<std::size_t>(steps));
@@ -558,7 +560,9 @@ std::unique_ptr<Workload> create_llm(const Scenario& s) {
   } catch (const ConfigError& e) {
     if (!e.location().file.empty() || e.key().rfind("workload.", 0) == 0) throw;
     // Errors inside config.json carry their own location; others belong to workload.model.
-    throw ConfigError(workload_location(s, "model"), "workload.model", e.problem(), "",
+    std::string names;
+    for (const auto& n : bundled_model_names()) names += (names.empty() ? "" : ", ") + n;
+    throw ConfigError(workload_location(s, "model"), "workload.model", e.problem(), names,
                       "Name a bundled model or a readable config.json");
   }
 }
