@@ -202,15 +202,19 @@ bool try_place(const ChipParams& chip, const ModelSpec& m, const LayerShape& sha
           " B per layer per PE)";
     return false;
   }
+  // Spread the layers evenly over the regions used: the fullest region keeps the most room for
+  // the KV cache.
+  const int even = (m.layers + used - 1) / used;
+  const int spread = (m.layers - (used - 1) * even) <= last_region ? even : per_region;
   out.grid = grid;
   out.groups = groups;
   out.regions_available = available;
   out.regions_used = used;
-  out.per_region = std::min(per_region, m.layers);
+  out.per_region = std::min(spread, m.layers);
   out.origins.clear();
   for (int r = 0; r < used; ++r) out.origins.push_back({(r % across) * grid, (r / across) * grid});
   // KV capacity of the fullest region: its layers' weights stay, the rest holds tokens.
-  const int layers_here = std::min(per_region, m.layers);
+  const int layers_here = out.per_region;
   out.free_per_pe = avail - static_cast<std::int64_t>(layers_here) * fp.weights;
   out.row_capacity =
       static_cast<int>(out.free_per_pe / (scratch_per_token + layers_here * fp.kv_per_token));

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
-scenario="${1:-scenarios/traffic_uniform_16x16.yaml}"
+scenario="${1:-scenarios/llama3_8b_decode.yaml}"
 shift || true
 exec build/app/wafersim run "$scenario" "$@"
