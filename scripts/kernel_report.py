@@ -78,8 +78,8 @@ def run_point(args, point):
 
 
 def points(args):
-    grids = [int(g) for g in args.grids.split(",")]
-    gemm_grids = [int(g) for g in args.gemm_grids.split(",")]
+    grids = [int(g) for g in args.grids.split(",") if g.strip()]
+    gemm_grids = [int(g) for g in args.gemm_grids.split(",") if g.strip()]
     pts = [("gemv", a, s, p) for s in GEMV_SIZES for a in GEMV_ALGORITHMS for p in grids]
     pts += [("gemm", a, s, p) for s in GEMM_SIZES for a in GEMM_ALGORITHMS for p in gemm_grids]
     if not args.skip_published:
