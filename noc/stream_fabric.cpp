@@ -133,9 +133,9 @@ void StreamFabric::consume(const StreamDelivery& d, std::int64_t start, std::int
   if (d.wavelets > cap) {
     // Wavelet k cannot leave the source before wavelet k - cap was consumed and its credit
     // travelled back: the last one not before start + (n - 1 - cap) + credit return.
-    const std::int64_t need = start + static_cast<std::int64_t>(d.wavelets - 1 - cap) +
-                              static_cast<std::int64_t>(d.hops + 1) *
-                                  chip_.noc.credit_latency.count();
+    const std::int64_t need =
+        start + static_cast<std::int64_t>(d.wavelets - 1 - cap) +
+        static_cast<std::int64_t>(d.hops + 1) * chip_.noc.credit_latency.count();
     m.required = std::max(m.required, need);
     if (--m.unknown == 0 && m.sender_waiting) {
       m.sender_waiting = false;
@@ -184,6 +184,8 @@ Cycles StreamFabric::step() {
   auto& events = calendar_.open(t);
   ++counters_.busy_cycles;
   for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i + 8 < events.size()) client_.prefetch(NodeId(events[i + 8].node), 0);
+    if (i + 4 < events.size()) client_.prefetch(NodeId(events[i + 4].node), 1);
     const Event e = events[i];  // a copy: handlers may schedule into this same bucket
     switch (e.kind) {
       case Kind::Deliver: {
@@ -224,8 +226,7 @@ void StreamFabric::check_drained() const {
     ++listed;
     report += "\n  message from PE " + to_string(chip_.coord(m.sender)) + " on colour " +
               std::to_string(m.colour.value()) + ": " + std::to_string(m.copies) +
-              " deliveries not received" +
-              (m.sender_done ? "" : ", sender not finished");
+              " deliveries not received" + (m.sender_done ? "" : ", sender not finished");
   }
   throw SimulationError("deadlock: nothing left to happen but " + std::to_string(live_messages_) +
                         " messages are unfinished (stream fidelity)" + report);

@@ -32,8 +32,8 @@ struct StreamDelivery {
   std::uint32_t node = 0;  // the receiving router
   Color colour;
   std::uint32_t wavelets = 0;
-  std::int64_t first = 0;  // cycle the first wavelet reaches the CE
-  std::int64_t last = 0;   // cycle the last wavelet reaches the CE
+  std::int64_t first = 0;            // cycle the first wavelet reaches the CE
+  std::int64_t last = 0;             // cycle the last wavelet reaches the CE
   std::uint32_t path_buffering = 0;  // wavelets the routers on the path can hold
   std::uint32_t hops = 0;
 };
@@ -45,6 +45,9 @@ class StreamClient {
   virtual void on_wake(NodeId node, std::uint32_t token, Cycles t) = 0;
   // Wavelets of colour c the CE at `node` can hold before its router must stop delivering.
   virtual std::uint32_t queue_capacity(NodeId node, Color c) const = 0;
+  // A hint that `node` is handled soon: stage 0 a few events ahead (its state), stage 1 nearer
+  // (what its state points to). Large meshes are bound by cache misses on per-PE state.
+  virtual void prefetch(NodeId, int /*stage*/) const {}
 };
 
 class StreamFabric : public FabricEngine {
@@ -104,7 +107,7 @@ class StreamFabric : public FabricEngine {
   // buckets keep their capacity, so deliveries wait in a pool and the event names them.
   struct Event {
     Kind kind;
-    Color colour;         // RouteRewrite
+    Color colour;  // RouteRewrite
     std::uint32_t node;
     std::uint32_t token;  // Wake: token; Deliver: pool index; RouteRewrite: rx | tx << 8
   };

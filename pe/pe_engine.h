@@ -180,6 +180,14 @@ class PeEngine {
   void deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric);
   // Stream fidelity: a whole message reached this CE (its first wavelet at d.first).
   void deliver_message(const StreamDelivery& d);
+  // Cache hints: the engine's scheduling fields, then the op the main thread looks at next.
+  void prefetch_state() const {
+    __builtin_prefetch(&main_);
+    __builtin_prefetch(&main_free_);
+  }
+  void prefetch_ops() const {
+    if (main_head_ < main_.size()) __builtin_prefetch(&main_[main_head_]);
+  }
   // Runs everything possible at cycle t; returns the next cycle it must be woken (-1: only an
   // outside event can help).
   std::int64_t advance(std::int64_t t, const PeFabric& fabric);
@@ -187,6 +195,7 @@ class PeEngine {
  private:
   friend class PeContext;
   friend class PeSetup;
+  static constexpr std::uint32_t kNoMessage = 0xFFFFFFFFu;
   struct Op {
     enum class Kind : std::uint8_t {
       Vector,
@@ -201,29 +210,30 @@ class PeEngine {
       Continue,  // then(): run the continuation, which issues the task's next ops
       Mark       // mark(): note the cycle the main thread gets here
     } kind = Kind::Vector;
+    // The scheduling state first: advance() reads it on every visit, usually from a cold cache
+    // line, so it shares the op's first line with the kind and flags.
+    bool async = false;
+    bool consumed = false;
+    bool is_control = false;
+    bool combine_max = false;  // RecvAdd/RecvAddSend combine with max instead of add
     VectorOp vop = VectorOp::Copy;
+    Color colour;             // the fabric colour (input colour for RecvAddSend)
+    Color out_colour;         // RecvAddSend and RecvSend only
+    std::uint32_t moved = 0;  // wavelets moved so far
+    std::int64_t start = -1;  // first cycle it may act
+    std::int64_t next = -1;   // next cycle a wavelet may move
+    // Stream fidelity: the message it sent, when its input was consumed, when it completes.
+    std::int64_t in_done = -1;
+    std::int64_t done_at = -1;
+    std::uint32_t message = kNoMessage;
+    OnDone done;
     View dst, a, b;
     float scalar = 0;
-    Color colour;                          // the fabric colour (input colour for RecvAddSend)
-    Color out_colour;                      // RecvAddSend and RecvSend only
     int mt = 0, kt = 0, nt = 0;            // MatMul (mt, kt, nt) and Gemv (mt, nt) tile shape
     int row_stride = 0, col_stride = 1;    // Gemv: w[m * row_stride + n * col_stride]
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
-    bool is_control = false;
-    bool combine_max = false;  // RecvAdd/RecvAddSend combine with max instead of add
-    bool async = false;
-    OnDone done;
-    std::int64_t start = -1;  // first cycle it may act
-    std::int64_t next = -1;   // next cycle a wavelet may move
-    std::uint32_t moved = 0;  // wavelets moved so far
-    // Stream fidelity: the message it sent, when its input was consumed, when it completes.
-    std::uint32_t message = kNoMessage;
-    std::int64_t in_done = -1;
-    std::int64_t done_at = -1;
-    bool consumed = false;
   };
-  static constexpr std::uint32_t kNoMessage = 0xFFFFFFFFu;
   void issue(Op op);
   void pop_main();
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
@@ -300,6 +310,13 @@ class PeArray : public FabricClient, public StreamClient {
   void on_wake(NodeId node, std::uint32_t token, Cycles t) override;
   void on_message(NodeId node, const StreamDelivery& d, Cycles t) override;
   std::uint32_t queue_capacity(NodeId node, Color c) const override;
+  void prefetch(NodeId node, int stage) const override {
+    if (node.value() >= pes_.size() || !pes_[node.value()]) return;
+    if (stage == 0)
+      pes_[node.value()]->prefetch_state();
+    else
+      pes_[node.value()]->prefetch_ops();
+  }
 
  private:
   void run(NodeId node, std::int64_t t);
