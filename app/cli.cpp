@@ -11,6 +11,7 @@
 
 #include "app/help.h"
 #include "app/registry.h"
+#include "app/validate.h"
 #include "hw/core/output.h"
 
 namespace wse::app {
@@ -21,6 +22,7 @@ namespace {
 const char* kUsage =
     "usage: wafersim run SCENARIO [--set KEY=VALUE]... [--out DIR]\n"
     "       wafersim check SCENARIO [--set KEY=VALUE]...\n"
+    "       wafersim validate PATH... [-j N] [--junit FILE]\n"
     "       wafersim list\n"
     "       wafersim --help-config | --help | --version\n";
 
@@ -174,7 +176,25 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     }
     if (cmd == "check") return cmd_check(parse_command(cmd, rest, false), out);
     if (cmd == "run") return cmd_run(parse_command(cmd, rest, true), out, err);
-    const std::string near = closest_match(cmd, {"run", "check", "list", "--help-config"});
+    if (cmd == "validate") {
+      po::options_description opts("validate options");
+      opts.add_options()("jobs,j", po::value<int>()->default_value(1), "scenarios run at once")(
+          "junit", po::value<std::string>(), "write JUnit XML here")(
+          "path", po::value<std::vector<std::string>>(), "scenario files or folders");
+      po::positional_options_description pos;
+      pos.add("path", -1);
+      po::variables_map vm;
+      po::store(po::command_line_parser(rest).options(opts).positional(pos).run(), vm);
+      po::notify(vm);
+      ValidateOptions v;
+      if (vm.count("path")) v.paths = vm["path"].as<std::vector<std::string>>();
+      v.jobs = vm["jobs"].as<int>();
+      if (v.jobs < 1) throw po::error("-j needs a positive number");
+      if (vm.count("junit")) v.junit = vm["junit"].as<std::string>();
+      return cmd_validate(v, out, err);
+    }
+    const std::string near =
+        closest_match(cmd, {"run", "check", "validate", "list", "--help-config"});
     err << "wafersim: unknown command '" << cmd << "'"
         << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\n"
         << kUsage;

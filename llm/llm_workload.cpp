@@ -438,6 +438,9 @@ RunResult LlmWorkload::run() {
   RunResult out;
   auto& m = out.metrics;
   m["model"] = model_.name;
+  // Functional runs check every simulated layer against the reference (a mismatch fails the run).
+  m["functional_check"] =
+      s_.run.data == DataMode::Functional ? "pass" : "not checked (timing data mode)";
   m["decode_grid"] = P;
   m["tree_groups"] = placement_.groups;
   m["regions_used"] = placement_.regions_used;

@@ -10,7 +10,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name", "description", "chip", "workload", "run"};
+const std::vector<std::string> kTopKeys = {"name",     "description", "chip",
+                                           "workload", "run",         "expect"};
 const std::vector<std::string> kChipMetaKeys = {"preset", "file", "name", "description"};
 
 std::string dir_of(const std::string& file) {
@@ -263,6 +264,7 @@ Scenario load_doc(const YamlDoc& doc, const std::vector<SetOverride>& sets) {
     if (kv.first.Scalar() != "kind") params[kv.first] = kv.second;
   flatten_yaml(doc, params, "workload.", s.workload);
   s.workload.merge(workload_sets);
+  if (root["expect"]) s.expect = parse_expectations(doc, root["expect"]);
   return s;
 }
 

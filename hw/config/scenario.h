@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hw/config/expectation.h"
 #include "hw/config/raw_config.h"
 #include "hw/params/chip_params.h"
 #include "hw/params/run_params.h"
@@ -29,6 +30,7 @@ struct Scenario {
   std::string workload_kind;
   Location workload_kind_loc;
   RawSection workload;  // parameters other than `kind`, resolved by the workload's own table
+  std::vector<Expectation> expect;  // the optional `expect:` checks (wafersim validate)
 };
 
 // A "--set key.path=value" override, parsed.
