@@ -576,13 +576,17 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     op.done_at = done;
   }
   if (t < op.done_at) return progressed;
-  if (sending) {
-    fabric.sender_finished(op.message);
-    counters_.wavelets_sent += total;
-  }
-  op.moved = total;
-  op.next = op.done_at;
+  finish_stream(op, fabric);
   return true;
+}
+
+void PeEngine::finish_stream(Op& op, StreamFabric& fabric) {
+  if (sends(op.kind)) {
+    fabric.sender_finished(op.message);
+    counters_.wavelets_sent += wavelets_of(fabric_view(op));
+  }
+  op.moved = wavelets_of(fabric_view(op));
+  op.next = op.done_at;
 }
 
 bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
@@ -691,6 +695,20 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // whose operands no in-flight transfer can touch (timing data has no values). Fabric ops, route
   // rewrites and task picks still happen at their own cycle.
   const bool functional = sram_.functional();
+  // An async op whose completion time is known may complete now instead of at done_at when
+  // nothing can observe the difference before then: the main thread is busy (or idle) until at
+  // least done_at - so no pick, no new issue and no task-flag change of its own comes earlier -
+  // and no other op in flight changes the same task in an order-dependent way.
+  auto completes_unobserved = [&](const Op& op) {
+    if (op.done_at > main_free_) return false;
+    if (op.done.action == OnDone::Action::None) return true;
+    for (const Op& m : micro_) {
+      if (&m == &op || m.done.task != op.done.task) continue;
+      if (m.done.action != OnDone::Action::Activate || op.done.action != OnDone::Action::Activate)
+        return false;
+    }
+    return true;
+  };
   auto runs_ahead = [&](const Op& op) {
     if (op.kind == Op::Kind::Continue || op.kind == Op::Kind::Mark) return true;  // no cost
     if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
@@ -710,6 +728,11 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     for (std::size_t i = 0; i < micro_.size();) {
       Op& op = micro_[i];
       if (step(op)) progress = true;
+      if (fabrics.stream && op.moved < wavelets_of(fabric_view(op)) && op.done_at > t &&
+          completes_unobserved(op)) {
+        finish_stream(op, *fabrics.stream);  // completes at op.done_at, applied now
+        progress = true;
+      }
       if (op.moved == wavelets_of(fabric_view(op))) {
         complete(op);
         counters_.finish_cycle = std::max(counters_.finish_cycle, op.next);
@@ -808,8 +831,10 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       }
       continue;
     }
-    // Idle main thread: pick the next task.
-    if (t < main_free_) continue;
+    // Idle main thread: pick the next task - at main_free_, or now for main_free_ when nothing
+    // can change a task flag before then (stream fidelity: no data tasks, no control wavelets;
+    // no op in flight).
+    if (t < main_free_ && !(fabrics.stream && micro_.empty())) continue;
     const auto task = tasks_.pick();
     if (!task) continue;
     running_ = true;

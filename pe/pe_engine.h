@@ -258,6 +258,7 @@ class PeEngine {
   // bytes (and hold nothing in timing mode).
   std::uint32_t mem_word(const View& v, std::uint32_t k);
   void store_word(const View& v, std::uint32_t k, std::uint32_t word);
+  void finish_stream(Op& op, StreamFabric& fabric);
   static std::uint32_t combine_words(bool half, bool max, std::uint32_t x, std::uint32_t y);
   void apply_vector(const Op& op);
   static std::uint32_t vector_elements(const Op& op);
