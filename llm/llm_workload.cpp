@@ -30,7 +30,10 @@ struct LlmParams {
   Attention attention = Attention::Gqa;
   Coverage layers = Coverage::Sampled;  // Sampled: one representative layer per step
   Coverage steps = Coverage::Sampled;   // Sampled: one simulation per distinct step program
-  bool launcher = false;  // WaferLLM's launcher accounting: one layer on one grid x layers
+  bool launcher = false;        // WaferLLM's launcher accounting: one layer on one grid x layers
+  double gpu_tokens_per_s = 0;  // for the paper's energy comparison (0: not made)
+  int gpu_count = 1;
+  double power_ratio = 37.5;  // wafer power / one GPU's power (WaferLLM's assumption)
 };
 
 const ParamTable<LlmParams>& llm_table() {
@@ -87,6 +90,19 @@ const ParamTable<LlmParams>& llm_table() {
         "WaferLLM's decode launcher reports, one layer on one P x P grid times the layer count "
         "(no LM head, no hand-offs, the model need not fit)",
         [](LlmParams & p) -> auto& { return p.launcher; });
+    t.real(
+        "gpu_tokens_per_s", UnitKind::None, "0", 0, 1e9,
+        "a GPU setup's decode tokens/s for WaferLLM's energy comparison (e.g. 78.9 for LLaMA3-8B "
+        "on one A100 with SGLang, 260.4 on eight); 0 = no comparison",
+        [](LlmParams & p) -> auto& { return p.gpu_tokens_per_s; });
+    t.integer(
+        "gpu_count", UnitKind::None, "1", 1, 100000, "GPUs behind gpu_tokens_per_s",
+        [](LlmParams & p) -> auto& { return p.gpu_count; });
+    t.real(
+        "wafer_to_gpu_power_ratio", UnitKind::None, "37.5", 0.001, 1e6,
+        "wafer power over one GPU's power in the comparison (WaferLLM takes WSE-2 = 37.5 A100, "
+        "waferllm-algorithms.md)",
+        [](LlmParams & p) -> auto& { return p.power_ratio; });
     return t;
   }();
   return t;
@@ -286,10 +302,11 @@ class LlmWorkload : public Workload {
   struct StepRun {
     std::int64_t layer_cycles = 0;
     std::vector<std::int64_t> phase_end;  // per decode-layer phase, the latest PE
+    EnergyCounters energy;                // of the layer (all layers with `layers: all`)
     double wall = 0;
   };
   StepRun simulate_layer(int generated, int region, std::uint64_t seed) const;
-  std::int64_t simulate_lm_head() const;
+  PlainRun simulate_lm_head() const;
   std::int64_t handoff_cycles(int from, int to) const;
 
   Scenario s_;
@@ -318,11 +335,12 @@ LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region,
   StepRun out;
   out.layer_cycles = r.cycles_max;
   out.phase_end = r.marks_max;
+  out.energy = r.energy;
   out.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
-std::int64_t LlmWorkload::simulate_lm_head() const {
+PlainRun LlmWorkload::simulate_lm_head() const {
   GemvSpec spec;
   spec.algorithm = GemvAlgorithm::MeshGemv;
   spec.m = model_.hidden;
@@ -334,8 +352,8 @@ std::int64_t LlmWorkload::simulate_lm_head() const {
   const Coord o = placement_.origins.back();
   // Timing only: the check of MeshGEMV's values is the kernel tests' job.
   return run_program_plain(s_.chip.params, *program,
-                           Rect{o.x, o.y, placement_.grid, placement_.grid}, s_.run.fidelity, false)
-      .cycles_max;
+                           Rect{o.x, o.y, placement_.grid, placement_.grid}, s_.run.fidelity,
+                           false);
 }
 
 // The layer output (hidden dims split over rows, replicated along x) moves from region `from` to
@@ -373,13 +391,31 @@ RunResult LlmWorkload::run() {
     if (region_of[static_cast<std::size_t>(l)] != region_of[static_cast<std::size_t>(l - 1)])
       handoffs += handoff_cycles(region_of[static_cast<std::size_t>(l - 1)],
                                  region_of[static_cast<std::size_t>(l)]);
-  const std::int64_t lm_head = p_.launcher ? 0 : simulate_lm_head();
+  PlainRun lm_run;
+  if (!p_.launcher) lm_run = simulate_lm_head();
+  const std::int64_t lm_head = lm_run.cycles_max;
   if (p_.launcher) handoffs = 0;
 
   // Decode steps: a step's program depends on the KV placement. Sampled: steps that agree in
   // what mostly sets their time (tokens in the fullest row, the bottom row's tokens, a KV shift)
   // share one simulation; which rows are the fullest (their distance to the tree roots) is
   // ignored, a difference of about one row's per-token attention work.
+  // Energy: every simulated event scaled like the time, plus the hand-offs' wavelets (one
+  // message of the layer output per row) and static power of every PE the model holds.
+  const double pes_held = static_cast<double>(P) * P * (p_.launcher ? 1 : placement_.regions_used);
+  EnergyCounters handoff_events;
+  for (int l = 1; l < L; ++l) {
+    const int a = region_of[static_cast<std::size_t>(l - 1)],
+              b = region_of[static_cast<std::size_t>(l)];
+    if (a == b || p_.launcher) continue;
+    const Coord ca = placement_.origins[static_cast<std::size_t>(a)],
+                cb = placement_.origins[static_cast<std::size_t>(b)];
+    const double hops = std::abs(ca.x - cb.x) + std::abs(ca.y - cb.y);
+    const double wavelets = static_cast<double>(P) * ((tile_of(model_.hidden, P) + 1) / 2);
+    handoff_events.link_traversals += wavelets * hops;
+    handoff_events.router_traversals += wavelets * (hops + 1);
+  }
+  EnergyBreakdown energy_sum;
   using Key = std::tuple<int, int, bool>;
   std::map<Key, StepRun> classes;
   std::vector<StepRun> per_step(static_cast<std::size_t>(steps));
@@ -415,6 +451,7 @@ RunResult LlmWorkload::run() {
           ++sims;
           sim_wall += other.wall;
           total += other.layer_cycles;
+          run.energy += other.energy;
         }
         run.layer_cycles = total;  // all layers of the step
       }
@@ -428,6 +465,17 @@ RunResult LlmWorkload::run() {
     const std::int64_t layers_total =
         every_layer ? it->second.layer_cycles : it->second.layer_cycles * L;
     token_cycles[static_cast<std::size_t>(g)] = layers_total + handoffs + lm_head;
+    EnergyCounters events = every_layer ? it->second.energy : it->second.energy.scaled(L);
+    events += lm_run.energy;
+    events += handoff_events;
+    const double seconds =
+        static_cast<double>(token_cycles[static_cast<std::size_t>(g)]) / chip.clock_hz;
+    const EnergyBreakdown e = energy_of(chip.energy, events, pes_held * seconds);
+    energy_sum.compute += e.compute;
+    energy_sum.sram += e.sram;
+    energy_sum.router += e.router;
+    energy_sum.wire += e.wire;
+    energy_sum.static_energy += e.static_energy;
   }
   double decode_cycles = 0;
   for (std::int64_t c : token_cycles) decode_cycles += static_cast<double>(c);
@@ -452,6 +500,19 @@ RunResult LlmWorkload::run() {
   m["decode_tokens_per_s"] = 1e6 / tpot_us;
   m["decode_ms_total"] = decode_cycles * us_per_cycle / 1e3;
   m["prefill"] = "not modelled yet: ttft_ms, prefill_tokens_per_s and e2e_tokens_per_s need it";
+  EnergyBreakdown per_token = energy_sum;
+  per_token.compute /= steps;
+  per_token.sram /= steps;
+  per_token.router /= steps;
+  per_token.wire /= steps;
+  per_token.static_energy /= steps;
+  per_token.to_metrics(m, "energy_per_token_mj_decode_", 1e3);
+  m["energy_per_token_mj_prefill"] = "not modelled yet (prefill)";
+  m["decode_power_w"] = per_token.total() / (tpot_us * 1e-6);
+  m["energy_table"] = chip.energy.table + " v" + std::to_string(chip.energy.table_version);
+  if (p_.gpu_tokens_per_s > 0)  // WaferLLM's method: throughput ratio x GPUs / power ratio
+    m["energy_efficiency_vs_gpu_paper_method"] =
+        1e6 / tpot_us / p_.gpu_tokens_per_s * p_.gpu_count / p_.power_ratio;
   m["kv_capacity_tokens_shift"] = static_cast<std::int64_t>(placement_.row_capacity) * P;
   m["kv_capacity_tokens_concat"] =
       p_.prompt_tokens + placement_.row_capacity - (p_.prompt_tokens + P - 1) / P;

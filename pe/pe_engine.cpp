@@ -284,9 +284,34 @@ std::uint32_t PeEngine::vector_elements(const Op& op) {
                                                                         : op.dst.length;
 }
 
+// Datapath events for the energy model: f16/f32 FMA elements and other ALU elements; a software
+// math routine counts as math_element / 2 ALU operations per element (dependent FP ops of 2
+// cycles each, the same assumption as its cost).
+void PeEngine::count_energy_events(VectorOp op, std::uint32_t n) {
+  switch (op) {
+    case VectorOp::Fma:
+      counters_.fma_elements += n;
+      break;
+    case VectorOp::Exp:  // one fma and two squarings
+      counters_.fma_elements += n;
+      counters_.alu_elements += 2ull * n;
+      break;
+    case VectorOp::Copy:
+    case VectorOp::Fill:
+      break;
+    default:
+      counters_.alu_elements +=
+          is_math_routine(op)
+              ? static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(std::max<std::int64_t>(
+                                                    1, chip_.pe.math_element.count() / 2))
+              : n;
+  }
+}
+
 void PeEngine::apply_vector(const Op& op) {
   const std::uint32_t n = vector_elements(op);
   counters_.flops += vector_cost(chip_.pe, op.vop, op.dst.buffer.type, n).flops;
+  count_energy_events(op.vop, n);
   if (!sram_.functional()) {
     const std::uint64_t bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
@@ -383,6 +408,11 @@ void PeEngine::apply_map(const Op& op) {
                       nt = static_cast<std::uint64_t>(op.nt),
                       mt = static_cast<std::uint64_t>(op.mt);
   counters_.flops += compute_cost(op).flops;
+  counters_.fma_elements +=
+      op.kind == Op::Kind::MatMul
+          ? static_cast<std::uint64_t>(op.mt) * static_cast<std::uint64_t>(op.kt) *
+                static_cast<std::uint64_t>(op.nt)
+          : static_cast<std::uint64_t>(op.mt) * static_cast<std::uint64_t>(op.nt);
   if (!sram_.functional()) {
     // Each FMA element reads two operands and the accumulator and writes the accumulator.
     const std::uint64_t elements = op.kind == Op::Kind::MatMul ? kt * nt * mt : mt * nt;
@@ -547,6 +577,8 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     fabric.consume(d, start, t);
     if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
       counters_.flops += half ? v.length : total;
+    if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
+      counters_.alu_elements += half ? v.length : total;
     op.in_done = std::max(start + total - 1, d.last) + 1;
     op.consumed = true;
     if (sending)
@@ -632,8 +664,10 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
     default:
       break;
   }
-  if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
+  if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend) {
     counters_.flops += two ? 2 : 1;
+    counters_.alu_elements += two ? 2 : 1;
+  }
   if (sending) {
     Wavelet w;
     w.colour = out;

@@ -153,6 +153,8 @@ struct PeCounters {
   std::uint64_t max_queued = 0;      // most wavelets of one colour waiting for the CE at once
   std::uint64_t compute_cycles = 0;  // main thread in vector and map ops (part of busy_cycles)
   std::int64_t finish_cycle = 0;     // cycle after the last op of any thread completed
+  std::uint64_t fma_elements = 0;    // energy events: multiply-accumulate elements
+  std::uint64_t alu_elements = 0;    // other datapath elements (add, mul, max, reduce, math)
 };
 
 class PeEngine {
@@ -259,6 +261,7 @@ class PeEngine {
   std::uint32_t mem_word(const View& v, std::uint32_t k);
   void store_word(const View& v, std::uint32_t k, std::uint32_t word);
   void finish_stream(Op& op, StreamFabric& fabric);
+  void count_energy_events(VectorOp op, std::uint32_t n);
   static std::uint32_t combine_words(bool half, bool max, std::uint32_t x, std::uint32_t y);
   void apply_vector(const Op& op);
   static std::uint32_t vector_elements(const Op& op);

@@ -53,6 +53,7 @@ PlainRun run_program_plain(const ChipParams& chip, const Program& program, const
   r.cycles_mean = sum / (static_cast<double>(rect.width) * rect.height);
   r.events = engine->counters().busy_cycles;
   r.messages = engine->counters().messages;
+  r.energy = energy_counters(pes, rect, *engine);
   return r;
 }
 
@@ -177,6 +178,11 @@ RunResult ProgramRun::run() {
   m["sram_bytes_read"] = sram_read;
   m["sram_bytes_written"] = sram_written;
   m["functional_check"] = verdict;
+  // Energy: the events of the kernel plus static power of its PEs for its duration.
+  const EnergyBreakdown energy =
+      energy_of(chip_.energy, energy_counters(pes_, rect_, fabric.base_engine()),
+                pes * static_cast<double>(finish_max) / chip_.clock_hz);
+  energy.to_metrics(m, "energy_uj_", 1e6);
   const nlohmann::ordered_json report = program_->check_report();
   for (auto it = report.begin(); it != report.end(); ++it) m["check_" + it.key()] = it.value();
   out.stats["fabric"] = fabric_counters_json(fabric.base_engine());

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "firmware/program.h"
+#include "hw/chip/energy.h"
 #include "hw/config/workload.h"
 
 namespace wse {
@@ -21,6 +22,7 @@ struct PlainRun {
   std::uint64_t events = 0;             // busy cycles of the fabric calendar
   std::vector<std::int64_t> marks_max;  // per PeContext::mark id: the latest PE to pass it
   std::uint64_t messages = 0;           // fabric messages (stream) or packets sent
+  EnergyCounters energy;                // the run's energy events (hw/chip/energy.h)
   nlohmann::ordered_json check = nlohmann::ordered_json::object();
 };
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,

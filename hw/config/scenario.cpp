@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "hw/config/energy_table.h"
 #include "hw/config/presets.h"
 
 namespace wse {
@@ -98,6 +99,25 @@ ResolvedChip finish_chip(ChipLayers layers, const RawSection& set_overrides) {
   for (const auto& e : layers.raw.entries()) {
     chip.sources[e.key] = !e.value.source.empty() ? e.value.source : e.value.loc.to_string();
   }
+  {  // the energy table the chip names, resolved against the file that named it
+    const RawValue* named = layers.raw.find("energy.table");
+    const Location where =
+        named ? named->loc : Location{"", 0, 0, "chip '" + chip.params.name + "'"};
+    const std::string base_dir = named && !named->loc.file.empty() && named->loc.file[0] != '<'
+                                     ? dir_of(named->loc.file)
+                                     : std::string();
+    EnergyTable table = load_energy_table(chip.params.energy.table, base_dir, where);
+    EnergyParams& e = chip.params.energy;
+    e.table_version = table.version;
+    e.fma_f16 = table.at("fma_f16").value;
+    e.alu_f16 = table.at("alu_f16").value;
+    e.sram_read = table.at("sram_read").value;
+    e.sram_write = table.at("sram_write").value;
+    e.router_hop = table.at("router_hop").value;
+    e.wire_hop = table.at("wire_hop").value;
+    e.static_power = table.at("static_power").value;
+    chip.energy_table = std::move(table);
+  }
   const ChipProblem p = check_chip(chip.params);
   if (!p.key.empty()) {
     const RawValue* where = layers.raw.find(p.key);
@@ -120,6 +140,7 @@ nlohmann::ordered_json ResolvedChip::to_json() const {
     src[e.info.key] = it == sources.end() ? "default" : it->second;
   }
   j["sources"] = src;
+  j["energy_table"] = energy_table.to_json();
   return j;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hw/config/energy_table.h"
 #include "hw/config/expectation.h"
 #include "hw/config/raw_config.h"
 #include "hw/params/chip_params.h"
@@ -17,6 +18,7 @@ struct ResolvedChip {
   ChipParams params;
   std::string base;                            // preset or file the chip starts from
   std::map<std::string, std::string> sources;  // key -> provenance of its value
+  EnergyTable energy_table;                    // the table `energy.table` names
   nlohmann::ordered_json to_json() const;
 };
 

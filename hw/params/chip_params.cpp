@@ -154,29 +154,11 @@ ParamTable<ChipParams> build() {
       "fixed host-side cost of each transfer command",
       [](ChipParams & c) -> auto& { return c.host.transfer_overhead; });
 
-  t.real(
-      "energy.fma_f16", U::Energy, "1pJ", 0, 1e-9, "energy of one f16 multiply-accumulate element",
-      [](ChipParams & c) -> auto& { return c.energy.fma_f16; });
-  t.real(
-      "energy.alu_f16", U::Energy, "0.5pJ", 0, 1e-9,
-      "energy of one f16 add, multiply or max element",
-      [](ChipParams & c) -> auto& { return c.energy.alu_f16; });
-  t.real(
-      "energy.sram_read", U::Energy, "2pJ", 0, 1e-9, "energy of one 64-bit SRAM read",
-      [](ChipParams & c) -> auto& { return c.energy.sram_read; });
-  t.real(
-      "energy.sram_write", U::Energy, "2pJ", 0, 1e-9, "energy of one 64-bit SRAM write",
-      [](ChipParams & c) -> auto& { return c.energy.sram_write; });
-  t.real(
-      "energy.router_hop", U::Energy, "0.5pJ", 0, 1e-9,
-      "energy of one wavelet through a router (buffer + crossbar)",
-      [](ChipParams & c) -> auto& { return c.energy.router_hop; });
-  t.real(
-      "energy.wire_hop", U::Energy, "0.4pJ", 0, 1e-9, "energy of one 32-bit wavelet over one link",
-      [](ChipParams & c) -> auto& { return c.energy.wire_hop; });
-  t.real(
-      "energy.static_power", U::Power, "10mW", 0, 10, "static (leakage + clock) power per PE",
-      [](ChipParams & c) -> auto& { return c.energy.static_power; });
+  t.text(
+      "energy.table", "7nm",
+      "energy table: a bundled technology node (7nm, 5nm: scenarios/energy/) or the path of a "
+      "table file; every entry has value, unit, node, voltage and source",
+      [](ChipParams & c) -> auto& { return c.energy.table; });
   return t;
 }
 

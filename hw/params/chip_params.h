@@ -56,7 +56,9 @@ struct HostParams {
   double transfer_overhead = 0;  // seconds per host command
 };
 
-struct EnergyParams {       // joules; watts for static power
+struct EnergyParams {  // joules; watts for static power (from the energy table)
+  std::string table;   // the energy table's name or path (the declared parameter)
+  int table_version = 0;
   double fma_f16 = 0;       // per f16 multiply-accumulate element
   double alu_f16 = 0;       // per f16 add/mul/max element
   double sram_read = 0;     // per 64-bit SRAM read

@@ -1,4 +1,8 @@
+#include <fstream>
+
 #include <gtest/gtest.h>
+
+#include "hw/config/energy_table.h"
 
 #include "hw/config/presets.h"
 #include "hw/config/scenario.h"
@@ -36,10 +40,53 @@ TEST(Params, PresetsResolveAndEveryWaferValueHasASource) {
     for (const auto& e : chip_param_table().entries()) {
       auto it = chip.sources.find(e.info.key);
       ASSERT_NE(it, chip.sources.end()) << name << " lacks " << e.info.key;
-      EXPECT_NE(it->second.find("wafer-fabric.md"), std::string::npos)
-          << name << " " << e.info.key << ": " << it->second;
+      // Every value cites the reference dossiers (../shared/reference/).
+      const bool cited = it->second.find("wafer-fabric.md") != std::string::npos ||
+                         it->second.find("waferllm-algorithms.md") != std::string::npos;
+      EXPECT_TRUE(cited) << name << " " << e.info.key << ": " << it->second;
     }
   }
+}
+
+TEST(Params, EnergyTablesCarryValueUnitNodeVoltageAndSource) {
+  for (const auto& b : bundled_energy_tables()) {
+    SCOPED_TRACE(b.name);
+    const EnergyTable t = load_energy_table(b.name, "", Location{});
+    EXPECT_EQ(t.name, b.name);
+    EXPECT_GE(t.version, 1);
+    for (const auto& n : energy_entry_names()) {
+      const EnergyEntry& e = t.at(n);
+      EXPECT_FALSE(e.unit.empty() || e.node != b.name || e.voltage.empty() || e.source.empty())
+          << n;
+    }
+  }
+  // 7 nm follows wafer-fabric.md section 5; 5 nm is marked as scaled, entry by entry.
+  const EnergyTable t7 = load_energy_table("7nm", "", Location{}),
+                    t5 = load_energy_table("5nm", "", Location{});
+  EXPECT_DOUBLE_EQ(t7.at("fma_f16").value, 1e-12);
+  EXPECT_DOUBLE_EQ(t7.at("static_power").value, 10e-3);
+  for (const auto& n : energy_entry_names()) {
+    EXPECT_FALSE(t7.at(n).scaled) << n;
+    EXPECT_TRUE(t5.at(n).scaled) << n;
+  }
+  // The presets pick their node's table and the chip carries its values.
+  EXPECT_EQ(resolve_preset("wse2").params.energy.table, "7nm");
+  EXPECT_EQ(resolve_preset("wse3").params.energy.table, "5nm");
+  EXPECT_DOUBLE_EQ(resolve_preset("wse3").params.energy.fma_f16, 0.7e-12);
+}
+
+TEST(Params, EnergyTableErrorsAreLocated) {
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/bad_energy.yaml") << "table: x\nversion: 1\nentries:\n  fma_f16: {value: "
+                                             "1, unit: mW, node: x, voltage: 1V, source: s}\n";
+  try {
+    load_energy_table("bad_energy.yaml", dir, Location{});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad_energy.yaml:4:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not an energy unit"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_energy_table("3nm", "", Location{}), ConfigError);
 }
 
 TEST(Params, PresetValuesFollowTheReference) {

@@ -70,6 +70,16 @@ TEST(LlmWorkload, DecodeMetricsFilesAndTrace) {
   EXPECT_GT(m["lm_head_cycles"].get<int>(), 0);
   EXPECT_NEAR(m["decode_tokens_per_s"].get<double>() * m["tpot_ms"].get<double>(), 1000.0, 1e-6);
   EXPECT_EQ(m["decode_steps"], 6);
+  // Energy per decode token: the parts add up; static power of the held PEs is part of it.
+  double parts = 0;
+  for (const char* k : {"compute", "sram", "router", "wire", "static"})
+    parts += m[std::string("energy_per_token_mj_decode_") + k].get<double>();
+  EXPECT_NEAR(parts, m["energy_per_token_mj_decode_total"].get<double>(), 1e-9);
+  EXPECT_GT(m["energy_per_token_mj_decode_compute"].get<double>(), 0);
+  // 16 x 16 PEs x 10 mW x tpot.
+  EXPECT_NEAR(m["energy_per_token_mj_decode_static"].get<double>(),
+              256 * 10e-3 * m["tpot_ms"].get<double>(), 1e-9);
+  EXPECT_EQ(m["energy_table"], "7nm v1");
   // Per step: rows = steps + header; per op: the eight phases, LM head, hand-offs.
   const std::string steps = slurp(dir + "/out/decode_steps.csv"),
                     ops = slurp(dir + "/out/decode_ops.csv");
