@@ -272,6 +272,7 @@ class DecodeLayerProgram : public Program {
                (np > 0 ? nq + 2 * nk + 2 * hg_ * np + 4 * hg_ * np + 2 * hg_ + nq : 0));
       fp.weights = std::max(fp.weights, weights);
       fp.kv_per_token = std::max(fp.kv_per_token, h * 2 * nk);
+      fp.kv_per_token_by_column.push_back(h * 2 * nk);
       fp.scratch = std::max(fp.scratch, scratch);
     }
     return fp;

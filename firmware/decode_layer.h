@@ -114,6 +114,7 @@ struct LayerFootprint {
   std::int64_t weights = 0;
   std::int64_t kv_per_token = 0;
   std::int64_t scratch = 0;
+  std::vector<std::int64_t> kv_per_token_by_column;  // bytes per cached token, per column
 };
 LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_per_row);
 

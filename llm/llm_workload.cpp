@@ -14,6 +14,7 @@
 #include "firmware/kernels.h"
 #include "hw/chip/program_run.h"
 #include "hw/core/error.h"
+#include "hw/core/output.h"
 #include "llm/model_spec.h"
 
 namespace wse {
@@ -303,9 +304,10 @@ class LlmWorkload : public Workload {
     std::int64_t layer_cycles = 0;
     std::vector<std::int64_t> phase_end;  // per decode-layer phase, the latest PE
     EnergyCounters energy;                // of the layer (all layers with `layers: all`)
+    nlohmann::ordered_json fields;        // link and PE grids (first step only)
     double wall = 0;
   };
-  StepRun simulate_layer(int generated, int region, std::uint64_t seed) const;
+  StepRun simulate_layer(int generated, int region, std::uint64_t seed, bool fields = false) const;
   PlainRun simulate_lm_head() const;
   std::int64_t handoff_cycles(int from, int to) const;
 
@@ -316,8 +318,8 @@ class LlmWorkload : public Workload {
   Placement placement_;
 };
 
-LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region,
-                                                 std::uint64_t seed) const {
+LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region, std::uint64_t seed,
+                                                 bool fields) const {
   const auto t0 = std::chrono::steady_clock::now();
   DecodeLayerSpec spec = layer_spec(shape_, p_, placement_.grid, placement_.groups);
   spec.generated = generated;
@@ -331,8 +333,9 @@ LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region,
   const Coord o = placement_.origins[static_cast<std::size_t>(region)];
   const PlainRun r =
       run_program_plain(s_.chip.params, *program, Rect{o.x, o.y, placement_.grid, placement_.grid},
-                        s_.run.fidelity, functional);
+                        s_.run.fidelity, functional, fields);
   StepRun out;
+  out.fields = r.fields;
   out.layer_cycles = r.cycles_max;
   out.phase_end = r.marks_max;
   out.energy = r.energy;
@@ -438,7 +441,7 @@ RunResult LlmWorkload::run() {
     auto it = classes.find(key);
     if (p_.steps == Coverage::All || it == classes.end()) {
       StepRun run = simulate_layer(
-          g, 0, static_cast<std::uint64_t>(s_.run.seed) + static_cast<std::uint64_t>(g));
+          g, 0, static_cast<std::uint64_t>(s_.run.seed) + static_cast<std::uint64_t>(g), g == 0);
       ++sims;
       sim_wall += run.wall;
       if (every_layer) {
@@ -528,6 +531,33 @@ RunResult LlmWorkload::run() {
                                                         std::to_string(L) + " identical layers";
   m["simulation_wall_seconds"] = std::round(sim_wall * 100) / 100;  // dropped below if unwanted
   if (!s_.run.wall_clock_metrics) m.erase("simulation_wall_seconds");
+
+  // Pictures: the first step's layer (links and PEs of its region) and the KV cache each PE of
+  // a region holds after the last step (every layer of the fullest region).
+  out.stats["layer_links"] = per_step.front().fields["links"];
+  out.stats["layer_pes"] = per_step.front().fields["pes"];
+  {
+    const LayerFootprint fp =
+        decode_layer_footprint(layer_spec(shape_, p_, P, placement_.groups), 0);
+    std::vector<int> rows(static_cast<std::size_t>(P), (p_.prompt_tokens + steps + P - 1) / P);
+    if (p_.attention != Attention::Proxy) rows = kv_step(p_.kv, P, p_.prompt_tokens, steps).count;
+    const int layers_here = p_.launcher ? 1 : placement_.per_region;
+    const BlockGrid kv = block_grid(
+        P, P,
+        [&](int x, int y) {
+          return static_cast<double>(rows[static_cast<std::size_t>(y)]) *
+                 static_cast<double>(fp.kv_per_token_by_column[static_cast<std::size_t>(x)]) *
+                 layers_here;
+        },
+        1);
+    out.stats["kv_after_decode"] = {
+        {"description",
+         "KV-cache bytes per PE of a region after the last decode step (all the region's "
+         "layers), grid[y][x]; with block > 1 a block mean"},
+        {"block", kv.block},
+        {"tokens", p_.prompt_tokens + steps},
+        {"bytes", kv.grid}};
+  }
 
   // Per-step and per-op breakdowns.
   std::ostringstream steps_csv;

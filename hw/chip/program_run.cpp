@@ -1,5 +1,7 @@
 #include "hw/chip/program_run.h"
 
+#include "hw/chip/pe_stats.h"
+
 #include <algorithm>
 
 #include "noc/fabric.h"
@@ -8,7 +10,7 @@
 namespace wse {
 
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
-                           Fidelity fidelity, bool functional) {
+                           Fidelity fidelity, bool functional, bool with_fields) {
   RouteTables tables(chip);
   program.layout(rect, tables);
   const auto problems = tables.validate();
@@ -54,6 +56,10 @@ PlainRun run_program_plain(const ChipParams& chip, const Program& program, const
   r.events = engine->counters().busy_cycles;
   r.messages = engine->counters().messages;
   r.energy = energy_counters(pes, rect, *engine);
+  if (with_fields) {
+    r.fields["links"] = link_utilisation_json(*engine, Cycles(r.cycles_max));
+    r.fields["pes"] = pe_fields_json(pes, rect, r.cycles_max);
+  }
   return r;
 }
 
@@ -188,6 +194,7 @@ RunResult ProgramRun::run() {
   out.stats["fabric"] = fabric_counters_json(fabric.base_engine());
   out.stats["fabric"]["activations"] = fabric.activations();
   out.stats["links"] = link_utilisation_json(fabric.base_engine(), fabric.last_cycle());
+  out.stats["pes"] = pe_fields_json(pes_, rect_, finish_max);
   return out;
 }
 

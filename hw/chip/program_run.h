@@ -24,9 +24,10 @@ struct PlainRun {
   std::uint64_t messages = 0;           // fabric messages (stream) or packets sent
   EnergyCounters energy;                // the run's energy events (hw/chip/energy.h)
   nlohmann::ordered_json check = nlohmann::ordered_json::object();
+  nlohmann::ordered_json fields;  // with_fields: per-link and per-PE grids for the pictures
 };
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
-                           Fidelity fidelity, bool functional);
+                           Fidelity fidelity, bool functional, bool with_fields = false);
 
 class ProgramRun : public Workload {
  public:

@@ -1,5 +1,9 @@
 #include "hw/core/output.h"
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,6 +33,34 @@ void write_file_atomic(const std::string& path, const std::string& content) {
 
 std::string json_text(const nlohmann::ordered_json& j) {
   return j.dump(2) + "\n";
+}
+
+BlockGrid block_grid(int width, int height, const std::function<double(int, int)>& value,
+                     int digits, int max_cells) {
+  BlockGrid out;
+  out.block = (std::max(width, height) + max_cells - 1) / max_cells;
+  const int b = std::max(1, out.block);
+  out.block = b;
+  const int gw = (width + b - 1) / b, gh = (height + b - 1) / b;
+  std::vector<double> sum(static_cast<std::size_t>(gw) * gh, 0.0);
+  std::vector<int> n(sum.size(), 0);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const std::size_t cell = static_cast<std::size_t>(y / b) * gw + x / b;
+      sum[cell] += value(x, y);
+      ++n[cell];
+    }
+  const double scale = std::pow(10.0, digits);
+  out.grid = nlohmann::ordered_json::array();
+  for (int gy = 0; gy < gh; ++gy) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (int gx = 0; gx < gw; ++gx) {
+      const std::size_t cell = static_cast<std::size_t>(gy) * gw + gx;
+      row.push_back(std::round(sum[cell] / std::max(1, n[cell]) * scale) / scale);
+    }
+    out.grid.push_back(row);
+  }
+  return out;
 }
 
 }  // namespace wse

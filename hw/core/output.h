@@ -2,6 +2,7 @@
 // directory, which is then renamed over the final name (rename is atomic on POSIX file systems).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,5 +14,15 @@ void write_file_atomic(const std::string& path, const std::string& content);
 
 // Pretty JSON text with a trailing newline (stable key order: ordered_json keeps insertion order).
 std::string json_text(const nlohmann::ordered_json& j);
+
+// A width x height field as rows of numbers, grid[y][x]; fields wider or taller than `max_cells`
+// are averaged over square blocks (the returned `block` side), so a full wafer stays small.
+// Values are rounded to `digits` decimals.
+struct BlockGrid {
+  int block = 1;
+  nlohmann::ordered_json grid;
+};
+BlockGrid block_grid(int width, int height, const std::function<double(int, int)>& value,
+                     int digits = 4, int max_cells = 256);
 
 }  // namespace wse
