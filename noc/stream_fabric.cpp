@@ -185,7 +185,11 @@ Cycles StreamFabric::step() {
   ++counters_.busy_cycles;
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i + 8 < events.size()) client_.prefetch(NodeId(events[i + 8].node), 0);
-    if (i + 4 < events.size()) client_.prefetch(NodeId(events[i + 4].node), 1);
+    if (i + 4 < events.size()) {
+      const Event& ahead = events[i + 4];
+      client_.prefetch(NodeId(ahead.node), 1);
+      if (ahead.kind == Kind::Deliver) __builtin_prefetch(&pool_[ahead.token]);
+    }
     const Event e = events[i];  // a copy: handlers may schedule into this same bucket
     switch (e.kind) {
       case Kind::Deliver: {

@@ -184,11 +184,16 @@ class PeEngine {
   void deliver_message(const StreamDelivery& d);
   // Cache hints: the engine's scheduling fields, then the op the main thread looks at next.
   void prefetch_state() const {
-    __builtin_prefetch(&main_);
-    __builtin_prefetch(&main_free_);
+    const char* p = reinterpret_cast<const char*>(this);
+    for (std::size_t off = 0; off < sizeof(PeEngine); off += 64) __builtin_prefetch(p + off);
   }
   void prefetch_ops() const {
-    if (main_head_ < main_.size()) __builtin_prefetch(&main_[main_head_]);
+    if (main_head_ < main_.size()) {
+      const char* p = reinterpret_cast<const char*>(&main_[main_head_]);
+      for (std::size_t off = 0; off < sizeof(Op); off += 64) __builtin_prefetch(p + off);
+    }
+    if (!micro_.empty()) __builtin_prefetch(micro_.data());
+    if (!inbox_.empty()) __builtin_prefetch(inbox_.data());
   }
   // Runs everything possible at cycle t; returns the next cycle it must be woken (-1: only an
   // outside event can help).
