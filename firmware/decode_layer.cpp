@@ -543,6 +543,43 @@ class DecodeLayerProgram : public Program {
   }
   nlohmann::ordered_json check_report() const override { return report_; }
 
+  DecodeOutputs read(PeArray& pes, const Rect& r) const {
+    DecodeOutputs out;
+    out.x.assign(static_cast<std::size_t>(sh_.hidden), 0.0f);
+    out.att.assign(static_cast<std::size_t>(sh_.q_dim()), 0.0f);
+    if (!s_.proxy) {
+      out.k.assign(static_cast<std::size_t>(sh_.kv_dim()), 0.0f);
+      out.v.assign(static_cast<std::size_t>(sh_.kv_dim()), 0.0f);
+    }
+    for (int py = 0; py < p_; ++py) {  // column 0 of each row holds the row's chunk
+      PeEngine& pe = *pes.at({r.x, r.y + py});
+      const Buffer& xb = PeContext(pe).buffer("x");
+      for (int i = 0; i < dy_; ++i)
+        if (py * dy_ + i < sh_.hidden)
+          out.x[static_cast<std::size_t>(py * dy_ + i)] =
+              pe.sram().read(xb, static_cast<std::uint32_t>(i));
+    }
+    for (int px = 0; px < p_; ++px) {
+      const Column col = column(px);
+      if (col.np == 0) continue;
+      PeEngine& top = *pes.at({r.x + px, r.y});
+      const Buffer& ab = PeContext(top).buffer("att");
+      for (int cq = 0; cq < hg_ * 2 * col.np; ++cq)
+        out.att[static_cast<std::size_t>(q_index(col, cq))] =
+            top.sram().read(ab, static_cast<std::uint32_t>(cq));
+      if (s_.proxy) continue;
+      PeEngine& bottom = *pes.at({r.x + px, r.y + p_ - 1});
+      const Buffer& kvb = PeContext(bottom).buffer("kv");
+      const int nk = 2 * col.np, slot = rows_.back().tokens - 1;
+      for (int ck = 0; ck < nk; ++ck) {
+        const auto ki = static_cast<std::size_t>(k_index(col, ck));
+        out.k[ki] = bottom.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + ck));
+        out.v[ki] = bottom.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + nk + ck));
+      }
+    }
+    return out;
+  }
+
  private:
   struct Column {
     int group = -1;  // KV head
@@ -618,6 +655,12 @@ const std::vector<std::string>& decode_layer_phase_names() {
 LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_per_row) {
   const DecodeLayerProgram program(spec);
   return program.footprint(tokens_per_row);
+}
+
+DecodeOutputs read_decode_outputs(const Program& program, PeArray& pes, const Rect& rect) {
+  const auto* p = dynamic_cast<const DecodeLayerProgram*>(&program);
+  if (!p) throw std::invalid_argument("read_decode_outputs needs a decode layer program");
+  return p->read(pes, rect);
 }
 
 double decode_layer_estimate(const DecodeLayerSpec& spec, const ChipParams& chip) {

@@ -122,6 +122,11 @@ LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_pe
 // simulation is the figure to use).
 double decode_layer_estimate(const DecodeLayerSpec& spec, const ChipParams& chip);
 
+// What a functional run of the program left in SRAM: the layer output (from row chunks), the new
+// token's key and value (from the bottom row's cache; empty for the proxy) and the attention
+// output. `program` must come from make_decode_layer_program.
+DecodeOutputs read_decode_outputs(const Program& program, PeArray& pes, const Rect& rect);
+
 // Throws std::invalid_argument with the reason when the shape cannot be laid out on the grid (the
 // workload turns it into a config error at the scenario key).
 std::unique_ptr<Program> make_decode_layer_program(const DecodeLayerSpec& spec);

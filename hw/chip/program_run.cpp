@@ -10,7 +10,8 @@
 namespace wse {
 
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
-                           Fidelity fidelity, bool functional, bool with_fields) {
+                           Fidelity fidelity, bool functional, bool with_fields,
+                           const std::function<void(PeArray&)>& inspect) {
   RouteTables tables(chip);
   program.layout(rect, tables);
   const auto problems = tables.validate();
@@ -56,6 +57,7 @@ PlainRun run_program_plain(const ChipParams& chip, const Program& program, const
   r.events = engine->counters().busy_cycles;
   r.messages = engine->counters().messages;
   r.energy = energy_counters(pes, rect, *engine);
+  if (inspect) inspect(pes);
   if (with_fields) {
     r.fields["links"] = link_utilisation_json(*engine, Cycles(r.cycles_max));
     r.fields["pes"] = pe_fields_json(pes, rect, r.cycles_max);

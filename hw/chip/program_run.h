@@ -5,6 +5,7 @@
 // colours and SRAM per PE. Shared by the `program`, `gemm` and `gemv` workload kinds.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,7 +28,8 @@ struct PlainRun {
   nlohmann::ordered_json fields;  // with_fields: per-link and per-PE grids for the pictures
 };
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
-                           Fidelity fidelity, bool functional, bool with_fields = false);
+                           Fidelity fidelity, bool functional, bool with_fields = false,
+                           const std::function<void(PeArray&)>& inspect = {});
 
 class ProgramRun : public Workload {
  public:

@@ -1,0 +1,126 @@
+// The tiny model end to end: config.json and random fp16 weights written by
+// scripts/make_tiny_model.py into safetensors, loaded for real; decode steps on a 4 x 4 grid in
+// functional mode, every layer on the decode layer program, against the plain reference
+// transformer: the same logits within the fp16 bound and the same greedy tokens.
+// The prompt's KV cache comes from the reference (prefill is not on the wafer yet); every
+// decode token's keys and values come from the wafer's own layer runs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "firmware/decode_layer.h"
+#include "hw/chip/program_run.h"
+#include "hw/config/scenario.h"
+#include "llm/model_weights.h"
+#include "llm/safetensors.h"
+
+namespace wse {
+namespace {
+
+const std::string kDir = TINY_MODEL_DIR;
+
+TEST(TinyModel, SafetensorsLoadWithHuggingFaceNamesAndShapes) {
+  const ModelSpec m = load_model_config(kDir + "/config.json");
+  const SafetensorsFile f(kDir + "/model.safetensors");
+  EXPECT_EQ(f.tensors().size(), 3u + 9u * static_cast<std::size_t>(m.layers));
+  EXPECT_EQ(f.tensors().at("model.layers.1.self_attn.k_proj.weight").shape,
+            (std::vector<std::int64_t>{m.kv_heads * m.head_dim, m.hidden}));
+  const ModelWeights w = load_model_weights(m, kDir + "/model.safetensors");
+  ASSERT_EQ(w.layers.size(), 2u);
+  // [out][in] in the file, [in][out] in memory.
+  const std::vector<float> q = f.read("model.layers.0.self_attn.q_proj.weight");
+  const auto Q = static_cast<std::size_t>(m.heads * m.head_dim);
+  EXPECT_EQ(w.layers[0].wq[3 * Q + 5], q[5 * static_cast<std::size_t>(m.hidden) + 3]);
+}
+
+TEST(TinyModel, BrokenFilesAreExplained) {
+  const std::string bad = ::testing::TempDir() + "/broken.safetensors";
+  std::ofstream(bad, std::ios::binary) << "\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":";
+  EXPECT_THROW(SafetensorsFile f(bad), ConfigError);
+  const SafetensorsFile f(kDir + "/model.safetensors");
+  try {
+    f.read("model.norm.weight", {1, 2});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.norm.weight"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("expected [1, 2]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(f.read("model.layers.9.mlp.up_proj.weight"), ConfigError);
+}
+
+int argmax(const std::vector<double>& v) {
+  return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+TEST(TinyModel, WaferDecodeGivesTheReferenceLogitsAndGreedyTokens) {
+  const ModelSpec m = load_model_config(kDir + "/config.json");
+  const ModelWeights w = load_model_weights(m, kDir + "/model.safetensors");
+  const LayerShape shape = layer_shape_of(m);
+  const ChipParams chip = resolve_preset("test16x16").params;
+  const int grid = 4, steps = 4;
+  const std::vector<int> prompt{5, 17, 42, 3, 99, 120};
+
+  ReferenceModel ref(m, w);
+  std::vector<double> ref_logits;
+  for (int t : prompt) ref_logits = ref.step(t);
+  // The wafer's caches start from the reference's prompt KV (the prefill stand-in).
+  std::vector<std::vector<float>> k(w.layers.size()), v(w.layers.size());
+  for (std::size_t l = 0; l < w.layers.size(); ++l) {
+    k[l] = ref.keys(l);
+    v[l] = ref.values(l);
+  }
+  std::vector<std::shared_ptr<LayerWeights>> layers;
+  for (const auto& L : w.layers) layers.push_back(std::make_shared<LayerWeights>(L));
+  // Tolerance: the decode layer's own bound (6 sqrt(n) u of the output's RMS) per layer crossed.
+  const double u = std::ldexp(1.0, -11);
+  const double per_layer =
+      6.0 * std::sqrt(m.hidden + m.ffn + static_cast<double>(prompt.size() + steps)) * u;
+  int token = argmax(ref_logits);
+  for (int g = 0; g < steps; ++g) {
+    std::vector<float> x(w.embed.begin() + token * m.hidden,
+                         w.embed.begin() + (token + 1) * m.hidden);
+    for (std::size_t l = 0; l < w.layers.size(); ++l) {
+      DecodeLayerSpec spec;
+      spec.shape = shape;
+      spec.grid = grid;
+      spec.prompt = static_cast<int>(prompt.size());
+      spec.generated = g;
+      spec.weights = layers[l];
+      auto in = std::make_shared<DecodeInputs>();
+      in->x = x;
+      in->k_cache = k[l];
+      in->v_cache = v[l];
+      in->position = static_cast<int>(prompt.size()) + g;
+      spec.inputs = in;
+      const auto program = make_decode_layer_program(spec);
+      DecodeOutputs out;
+      run_program_plain(chip, *program, Rect{2, 2, grid, grid}, Fidelity::Stream, true, false,
+                        [&](PeArray& pes) {
+                          out = read_decode_outputs(*program, pes, Rect{2, 2, grid, grid});
+                        });
+      x = out.x;
+      k[l].insert(k[l].end(), out.k.begin(), out.k.end());
+      v[l].insert(v[l].end(), out.v.begin(), out.v.end());
+    }
+    const std::vector<double> wafer = lm_logits(m, w, x);
+    const std::vector<double> want = ref.step(token);
+    double rms = 0, err = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      rms += want[i] * want[i];
+      err = std::max(err, std::fabs(wafer[i] - want[i]));
+    }
+    rms = std::sqrt(rms / static_cast<double>(want.size()));
+    const double bound = per_layer * static_cast<double>(m.layers) * rms;
+    EXPECT_LE(err, bound) << "step " << g;
+    const int wafer_token = argmax(wafer), ref_token = argmax(want);
+    EXPECT_EQ(wafer_token, ref_token) << "step " << g;
+    std::printf("step %d: token %d, max logit error %.5f (bound %.5f, logits rms %.3f)\n", g,
+                ref_token, err, bound, rms);
+    token = ref_token;
+  }
+}
+
+}  // namespace
+}  // namespace wse
