@@ -16,6 +16,7 @@
 #include "hw/core/error.h"
 #include "hw/core/output.h"
 #include "llm/model_spec.h"
+#include "llm/model_weights.h"
 
 namespace wse {
 namespace {
@@ -107,19 +108,6 @@ const ParamTable<LlmParams>& llm_table() {
     return t;
   }();
   return t;
-}
-
-LayerShape shape_of(const ModelSpec& m) {
-  LayerShape s;
-  s.hidden = m.hidden;
-  s.heads = m.heads;
-  s.kv_heads = m.kv_heads;
-  s.head_dim = m.head_dim;
-  s.ffn = m.ffn;
-  s.rms_eps = m.rms_norm_eps;
-  s.rope_theta = m.rope_theta;
-  s.qkv_bias = m.qkv_bias;
-  return s;
 }
 
 ModelSpec resolve_model(const Scenario& s, const std::string& model) {
@@ -280,7 +268,10 @@ Placement plan(const Scenario& s, const ModelSpec& m, const LayerShape& shape, c
 class LlmWorkload : public Workload {
  public:
   LlmWorkload(const Scenario& s, LlmParams p)
-      : s_(s), p_(std::move(p)), model_(resolve_model(s, p_.model)), shape_(shape_of(model_)) {
+      : s_(s),
+        p_(std::move(p)),
+        model_(resolve_model(s, p_.model)),
+        shape_(layer_shape_of(model_)) {
     placement_ = plan(s_, model_, shape_, p_);
     if (s_.run.data == DataMode::Functional && p_.attention == Attention::Proxy &&
         p_.prompt_tokens % placement_.grid != 0)

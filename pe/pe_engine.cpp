@@ -72,21 +72,22 @@ void PeContext::recv_max(Color c, const View& dst, bool async, OnDone done) {
   o.combine_max = true;
   pe_.issue(o);
 }
-void PeContext::recv_max_send(Color in, Color out, const View& mem, bool async, OnDone done) {
-  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvAddSend, in, mem, async, done);
+// Receive on `in`, forward on `out` (combining with memory for RecvAddSend).
+PeEngine::Op PeEngine::relay_op(Op::Kind kind, Color in, Color out, const View& mem, bool async,
+                                OnDone done, bool max) {
+  Op o = fabric_op(kind, in, mem, async, done);
   o.out_colour = out;
-  o.combine_max = true;
-  pe_.issue(o);
+  o.combine_max = max;
+  return o;
+}
+void PeContext::recv_max_send(Color in, Color out, const View& mem, bool async, OnDone done) {
+  pe_.issue(PeEngine::relay_op(PeEngine::Op::Kind::RecvAddSend, in, out, mem, async, done, true));
 }
 void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, OnDone done) {
-  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvAddSend, in, mem, async, done);
-  o.out_colour = out;
-  pe_.issue(o);
+  pe_.issue(PeEngine::relay_op(PeEngine::Op::Kind::RecvAddSend, in, out, mem, async, done, false));
 }
 void PeContext::recv_send(Color in, Color out, const View& mem, bool async, OnDone done) {
-  PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::RecvSend, in, mem, async, done);
-  o.out_colour = out;
-  pe_.issue(o);
+  pe_.issue(PeEngine::relay_op(PeEngine::Op::Kind::RecvSend, in, out, mem, async, done, false));
 }
 void PeContext::matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt) {
   PeEngine::Op o;

@@ -244,6 +244,8 @@ class PeEngine {
   void issue(Op op);
   void pop_main();
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
+  static Op relay_op(Op::Kind kind, Color in, Color out, const View& mem, bool async, OnDone done,
+                     bool max);
   static Op task_op(OnDone change);
   std::uint32_t wavelets_of(const View& v) const;
   const View& fabric_view(const Op& op) const {

@@ -7,44 +7,18 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli.h"
+#include "cli_harness.h"
 
 namespace fs = std::filesystem;
 
 namespace wse::app {
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "wafersim");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream out, err;
-  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string temp_dir(const std::string& name) {
-  const fs::path p =
-      fs::path(::testing::TempDir()) / ("wafersim_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
+using namespace wse::app::testing;
 
 std::string write(const std::string& dir, const std::string& name, const std::string& text) {
   std::ofstream(dir + "/" + name) << text;
   return dir + "/" + name;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 struct BadInput {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../app/cli_harness.h"
 #include "app/cli.h"
 
 namespace fs = std::filesystem;
@@ -17,34 +18,7 @@ namespace fs = std::filesystem;
 namespace wse::app {
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "wafersim");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream out, err;
-  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string temp_dir(const std::string& name) {
-  const fs::path p =
-      fs::path(::testing::TempDir()) / ("wafersim_llm_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using namespace wse::app::testing;
 
 std::string scenario(const std::string& dir, const std::string& workload,
                      const std::string& run =
