@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 
 #include "firmware/allreduce.h"
 #include "firmware/kernels.h"
@@ -60,7 +61,8 @@ class GemvProgram : public Program {
   }
 
   void fill(PeArray& pes, const Rect& r) const override {
-    const TestMatrix x(1, s_.m, s_.seed, 3, s_.values), w(s_.m, s_.n, s_.seed, 4, s_.values);
+    const TestMatrix& x = input_x();
+    const TestMatrix& w = input_w();
     for (int py = 0; py < p_; ++py)
       for (int px = 0; px < p_; ++px) {
         PeEngine& pe = *pes.at({r.x + px, r.y + py});
@@ -76,7 +78,8 @@ class GemvProgram : public Program {
   }
 
   std::string check(PeArray& pes, const Rect& r) const override {
-    const TestMatrix x(1, s_.m, s_.seed, 3, s_.values), w(s_.m, s_.n, s_.seed, 4, s_.values);
+    const TestMatrix& x = input_x();
+    const TestMatrix& w = input_w();
     ErrorCheck e;
     // Roundings on any path: Mt FMAs, then one add per PE the partial sums pass through.
     const int roundings = mt_ + p_ + 1;
@@ -118,7 +121,31 @@ class GemvProgram : public Program {
     return l;
   }
 
-  GemvSpec s_;
+  const TestMatrix& input_x() const {
+    if (!s_.x) s_.x = std::make_shared<TestMatrix>(1, s_.m, s_.seed, 3, s_.values);
+    return *s_.x;
+  }
+  const TestMatrix& input_w() const {
+    if (!s_.w) s_.w = std::make_shared<TestMatrix>(s_.m, s_.n, s_.seed, 4, s_.values);
+    return *s_.w;
+  }
+
+ public:
+  std::vector<float> read(PeArray& pes, const Rect& r) const {
+    std::vector<float> y(static_cast<std::size_t>(s_.n), 0.0f);
+    for (int px = 0; px < p_; ++px) {
+      PeEngine& pe = *pes.at({r.x + px, r.y});
+      const Buffer& yb = PeContext(pe).buffer("y");
+      for (int n = 0; n < nt_; ++n)
+        if (px * nt_ + n < s_.n)
+          y[static_cast<std::size_t>(px * nt_ + n)] =
+              pe.sram().read(yb, static_cast<std::uint32_t>(n));
+    }
+    return y;
+  }
+
+ private:
+  mutable GemvSpec s_;
   int p_, g_, n_, mt_, nt_;
   mutable nlohmann::ordered_json report_ = nlohmann::ordered_json::object();
 };
@@ -132,6 +159,12 @@ const std::vector<std::string>& gemv_algorithm_names() {
 
 int gemv_colours(GemvAlgorithm a) {
   return a == GemvAlgorithm::MeshGemv ? 10 : 3;
+}
+
+std::vector<float> read_gemv_output(const Program& program, PeArray& pes, const Rect& rect) {
+  const auto* g = dynamic_cast<const GemvProgram*>(&program);
+  if (!g) throw std::invalid_argument("read_gemv_output needs a GEMV program");
+  return g->read(pes, rect);
 }
 
 std::unique_ptr<Program> make_gemv_program(const GemvSpec& spec) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "hw/core/random.h"
 #include "pe/dtype.h"
@@ -19,6 +20,13 @@ TestMatrix::TestMatrix(int rows, int cols, std::uint64_t seed, std::uint64_t id,
     else
       x = f16_value(f16_bits(static_cast<float>(rng.uniform() * 2.0 - 1.0)));
   }
+}
+
+TestMatrix::TestMatrix(int rows, int cols, std::vector<float> values)
+    : rows_(rows), cols_(cols), v_(std::move(values)) {
+  if (v_.size() != static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols))
+    throw std::invalid_argument("TestMatrix: " + std::to_string(v_.size()) + " values for " +
+                                std::to_string(rows) + " x " + std::to_string(cols));
 }
 
 double ErrorCheck::bound(int roundings, double sum_abs_products) {

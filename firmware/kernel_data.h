@@ -18,6 +18,8 @@ enum class KernelValues : std::uint8_t { Integers, Uniform };
 class TestMatrix {
  public:
   TestMatrix(int rows, int cols, std::uint64_t seed, std::uint64_t id, KernelValues values);
+  // Given values (row-major, rows x cols), e.g. a model's weights.
+  TestMatrix(int rows, int cols, std::vector<float> values);
   int rows() const { return rows_; }
   int cols() const { return cols_; }
   // Element (r, c); 0 outside the matrix (the padding of tiles that overhang it).

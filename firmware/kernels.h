@@ -38,7 +38,13 @@ struct GemvSpec {
   int groups = 1;  // g of the two-level tree (MeshGEMV); must divide P
   std::uint64_t seed = 1;
   KernelValues values = KernelValues::Integers;
+  // Functional inputs given by the caller (x: 1 x M, w: M x N) instead of seeded test values.
+  std::shared_ptr<const TestMatrix> x, w;
 };
+
+// y of a functional GEMV run (y[j] from the PEs of column j's chunk), for callers that feed it
+// on; `program` must come from make_gemv_program.
+std::vector<float> read_gemv_output(const Program& program, PeArray& pes, const Rect& rect);
 
 // Per-PE tile sizes: ceil(size / P) (sizes that do not divide the grid are zero-padded).
 inline int tile_of(int size, int grid) {

@@ -3,7 +3,8 @@
 // functional mode, every layer on the decode layer program, against the plain reference
 // transformer: the same logits within the fp16 bound and the same greedy tokens.
 // The prompt's KV cache comes from the reference (prefill is not on the wafer yet); every
-// decode token's keys and values come from the wafer's own layer runs.
+// decode token's keys and values come from the wafer's own layer runs, and the logits from a
+// MeshGEMV LM head on the wafer (the final RMSNorm runs on the host).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,10 +12,12 @@
 #include <fstream>
 
 #include "firmware/decode_layer.h"
+#include "firmware/kernels.h"
 #include "hw/chip/program_run.h"
 #include "hw/config/scenario.h"
 #include "llm/model_weights.h"
 #include "llm/safetensors.h"
+#include "pe/dtype.h"
 
 namespace wse {
 namespace {
@@ -77,6 +80,7 @@ TEST(TinyModel, WaferDecodeGivesTheReferenceLogitsAndGreedyTokens) {
   const double u = std::ldexp(1.0, -11);
   const double per_layer =
       6.0 * std::sqrt(m.hidden + m.ffn + static_cast<double>(prompt.size() + steps)) * u;
+  const auto lm_head_matrix = std::make_shared<TestMatrix>(m.hidden, m.vocab, w.lm_head);
   int token = argmax(ref_logits);
   for (int g = 0; g < steps; ++g) {
     std::vector<float> x(w.embed.begin() + token * m.hidden,
@@ -104,7 +108,30 @@ TEST(TinyModel, WaferDecodeGivesTheReferenceLogitsAndGreedyTokens) {
       k[l].insert(k[l].end(), out.k.begin(), out.k.end());
       v[l].insert(v[l].end(), out.v.begin(), out.v.end());
     }
-    const std::vector<double> wafer = lm_logits(m, w, x);
+    // LM head on the wafer: MeshGEMV of the final-normed state (norm on the host, rounded to
+    // fp16 as the PEs store it) with the model's lm_head weights.
+    std::vector<float> xn(x.size());
+    {
+      double ss = 0;
+      for (float e : x) ss += static_cast<double>(e) * e;
+      const double r = 1.0 / std::sqrt(ss / static_cast<double>(x.size()) + m.rms_norm_eps);
+      for (std::size_t e = 0; e < x.size(); ++e)
+        xn[e] = f16_value(f16_bits(static_cast<float>(x[e] * r * w.final_norm[e])));
+    }
+    GemvSpec head;
+    head.m = m.hidden;
+    head.n = m.vocab;
+    head.grid = grid;
+    head.groups = 2;
+    head.x = std::make_shared<TestMatrix>(1, m.hidden, xn);
+    head.w = lm_head_matrix;
+    const auto head_program = make_gemv_program(head);
+    std::vector<float> y;
+    run_program_plain(chip, *head_program, Rect{2, 2, grid, grid}, Fidelity::Stream, true, false,
+                      [&](PeArray& pes) {
+                        y = read_gemv_output(*head_program, pes, Rect{2, 2, grid, grid});
+                      });
+    const std::vector<double> wafer(y.begin(), y.end());
     const std::vector<double> want = ref.step(token);
     double rms = 0, err = 0;
     for (std::size_t i = 0; i < want.size(); ++i) {
