@@ -32,8 +32,9 @@ struct LlmParams {
   Attention attention = Attention::Gqa;
   Coverage layers = Coverage::Sampled;  // Sampled: one representative layer per step
   Coverage steps = Coverage::Sampled;   // Sampled: one simulation per distinct step program
-  bool launcher = false;        // WaferLLM's launcher accounting: one layer on one grid x layers
-  double gpu_tokens_per_s = 0;  // for the paper's energy comparison (0: not made)
+  bool launcher = false;           // WaferLLM's launcher accounting: one layer on one grid x layers
+  bool prefill_sequential = true;  // prompt tokens pass through the decode program one by one
+  double gpu_tokens_per_s = 0;     // for the paper's energy comparison (0: not made)
   int gpu_count = 1;
   double power_ratio = 37.5;  // wafer power / one GPU's power (WaferLLM's assumption)
 };
@@ -92,6 +93,13 @@ const ParamTable<LlmParams>& llm_table() {
         "WaferLLM's decode launcher reports, one layer on one P x P grid times the layer count "
         "(no LM head, no hand-offs, the model need not fit)",
         [](LlmParams & p) -> auto& { return p.launcher; });
+    t.choice<bool>(
+        "prefill", {{"sequential", true}, {"none", false}}, "sequential",
+        "sequential: the prompt passes token by token through the decode layer program (a "
+        "baseline; WaferLLM's MeshGEMM prefill is not modelled yet) and yields the first output "
+        "token, then output_tokens - 1 decode steps; none: no prefill, the prompt's KV cache is "
+        "taken as spread evenly over the rows and output_tokens decode steps run",
+        [](LlmParams & p) -> auto& { return p.prefill_sequential; });
     t.real(
         "gpu_tokens_per_s", UnitKind::None, "0", 0, 1e9,
         "a GPU setup's decode tokens/s for WaferLLM's energy comparison (e.g. 78.9 for LLaMA3-8B "
@@ -313,6 +321,7 @@ LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region, std:
                                                  bool fields) const {
   const auto t0 = std::chrono::steady_clock::now();
   DecodeLayerSpec spec = layer_spec(shape_, p_, placement_.grid, placement_.groups);
+  spec.prompt = p_.prefill_sequential ? 0 : p_.prompt_tokens;  // tokens cached before step 0
   spec.generated = generated;
   const bool functional = s_.run.data == DataMode::Functional;
   if (functional) {
@@ -372,7 +381,16 @@ std::string fmt(double v, int digits = 3) {
 
 RunResult LlmWorkload::run() {
   const ChipParams& chip = s_.chip.params;
-  const int L = model_.layers, P = placement_.grid, steps = p_.output_tokens;
+  const int L = model_.layers, P = placement_.grid;
+  // Passes through the model: with sequential prefill, one per prompt token (the last yields the
+  // first output token) then one per further output token, all on one growing cache; without,
+  // one per output token on a cache that starts with the prompt.
+  const bool seq = p_.prefill_sequential;
+  const int base = seq ? 0 : p_.prompt_tokens;
+  const int prefill_passes = seq ? p_.prompt_tokens : 0;
+  const int steps = seq ? p_.prompt_tokens + p_.output_tokens - 1 : p_.output_tokens;
+  auto is_prefill = [&](int i) { return i < prefill_passes; };
+  auto has_lm_head = [&](int i) { return !seq || i >= p_.prompt_tokens - 1; };
   const double us_per_cycle = 1e6 / chip.clock_hz;
   const auto& phases = decode_layer_phase_names();
   // Which layers sit in which region, and the hand-offs a token crosses.
@@ -409,7 +427,7 @@ RunResult LlmWorkload::run() {
     handoff_events.link_traversals += wavelets * hops;
     handoff_events.router_traversals += wavelets * (hops + 1);
   }
-  EnergyBreakdown energy_sum;
+  EnergyBreakdown energy_sum, prefill_energy;
   using Key = std::tuple<int, int, bool>;
   std::map<Key, StepRun> classes;
   std::vector<StepRun> per_step(static_cast<std::size_t>(steps));
@@ -420,9 +438,9 @@ RunResult LlmWorkload::run() {
   for (int g = 0; g < steps; ++g) {
     Key key{0, 0, false};
     if (p_.attention == Attention::Proxy) {
-      key = Key{(p_.prompt_tokens + g + P - 1) / P, 0, false};
+      key = Key{(base + g + P - 1) / P, 0, false};
     } else {
-      const KvStep kv = kv_step(p_.kv, P, p_.prompt_tokens, g);
+      const KvStep kv = kv_step(p_.kv, P, base, g);
       int most = 0;
       for (int r = 0; r < P; ++r)
         most = std::max(most, kv.count[static_cast<std::size_t>(r)] + (r == P - 1 ? 1 : 0));
@@ -452,28 +470,33 @@ RunResult LlmWorkload::run() {
       simulated[static_cast<std::size_t>(g)] = 1;
       it = classes.insert_or_assign(key, run).first;
       if (s_.run.progress)
-        std::fprintf(stderr, "llm: decode step %d/%d simulated (%d runs, %.1f s)\n", g + 1, steps,
-                     sims, sim_wall);
+        std::fprintf(stderr, "llm: %s %d/%d simulated (%d runs, %.1f s)\n",
+                     is_prefill(g) ? "prefill token" : "decode step", g + 1, steps, sims, sim_wall);
     }
     per_step[static_cast<std::size_t>(g)] = it->second;
     const std::int64_t layers_total =
         every_layer ? it->second.layer_cycles : it->second.layer_cycles * L;
-    token_cycles[static_cast<std::size_t>(g)] = layers_total + handoffs + lm_head;
+    token_cycles[static_cast<std::size_t>(g)] =
+        layers_total + handoffs + (has_lm_head(g) ? lm_head : 0);
     EnergyCounters events = every_layer ? it->second.energy : it->second.energy.scaled(L);
-    events += lm_run.energy;
+    if (has_lm_head(g)) events += lm_run.energy;
     events += handoff_events;
     const double seconds =
         static_cast<double>(token_cycles[static_cast<std::size_t>(g)]) / chip.clock_hz;
     const EnergyBreakdown e = energy_of(chip.energy, events, pes_held * seconds);
-    energy_sum.compute += e.compute;
-    energy_sum.sram += e.sram;
-    energy_sum.router += e.router;
-    energy_sum.wire += e.wire;
-    energy_sum.static_energy += e.static_energy;
+    EnergyBreakdown& sum = is_prefill(g) ? prefill_energy : energy_sum;
+    sum.compute += e.compute;
+    sum.sram += e.sram;
+    sum.router += e.router;
+    sum.wire += e.wire;
+    sum.static_energy += e.static_energy;
   }
-  double decode_cycles = 0;
-  for (std::int64_t c : token_cycles) decode_cycles += static_cast<double>(c);
-  const double tpot_us = decode_cycles / steps * us_per_cycle;
+  double decode_cycles = 0, prefill_cycles = 0;
+  for (int g = 0; g < steps; ++g)
+    (is_prefill(g) ? prefill_cycles : decode_cycles) +=
+        static_cast<double>(token_cycles[static_cast<std::size_t>(g)]);
+  const int decode_steps = steps - prefill_passes;
+  const double tpot_us = decode_steps > 0 ? decode_cycles / decode_steps * us_per_cycle : 0;
   const std::int64_t layer_first = p_.layers == Coverage::All ? per_step.front().layer_cycles / L
                                                               : per_step.front().layer_cycles;
 
@@ -490,29 +513,50 @@ RunResult LlmWorkload::run() {
   m["decode_layer_cycles_first_step"] = layer_first;
   m["lm_head_cycles"] = lm_head;
   m["handoff_cycles_per_token"] = handoffs;
-  m["tpot_ms"] = tpot_us / 1e3;
-  m["decode_tokens_per_s"] = 1e6 / tpot_us;
+  if (seq) {
+    const double ttft_us = prefill_cycles * us_per_cycle;
+    m["prefill_method"] =
+        "sequential: prompt tokens one by one through the decode layer program (a baseline; "
+        "WaferLLM's MeshGEMM prefill is not modelled yet)";
+    m["ttft_ms"] = ttft_us / 1e3;
+    m["prefill_tokens_per_s"] = p_.prompt_tokens / (ttft_us * 1e-6);
+    m["e2e_tokens_per_s"] =
+        p_.output_tokens / ((prefill_cycles + decode_cycles) * us_per_cycle * 1e-6);
+  } else {
+    m["prefill_method"] = "none: the prompt's KV cache is given; no TTFT";
+  }
+  if (decode_steps > 0) {
+    m["tpot_ms"] = tpot_us / 1e3;
+    m["decode_tokens_per_s"] = 1e6 / tpot_us;
+  }
   m["decode_ms_total"] = decode_cycles * us_per_cycle / 1e3;
-  m["prefill"] = "not modelled yet: ttft_ms, prefill_tokens_per_s and e2e_tokens_per_s need it";
-  EnergyBreakdown per_token = energy_sum;
-  per_token.compute /= steps;
-  per_token.sram /= steps;
-  per_token.router /= steps;
-  per_token.wire /= steps;
-  per_token.static_energy /= steps;
-  per_token.to_metrics(m, "energy_per_token_mj_decode_", 1e3);
-  m["energy_per_token_mj_prefill"] = "not modelled yet (prefill)";
-  m["decode_power_w"] = per_token.total() / (tpot_us * 1e-6);
+  auto per = [](EnergyBreakdown e, double n) {
+    e.compute /= n;
+    e.sram /= n;
+    e.router /= n;
+    e.wire /= n;
+    e.static_energy /= n;
+    return e;
+  };
+  const EnergyBreakdown per_token = per(energy_sum, std::max(1, decode_steps));
+  if (decode_steps > 0) {
+    per_token.to_metrics(m, "energy_per_token_mj_decode_", 1e3);
+    m["decode_power_w"] = per_token.total() / (tpot_us * 1e-6);
+  }
+  if (seq) per(prefill_energy, p_.prompt_tokens).to_metrics(m, "energy_per_token_mj_prefill_", 1e3);
   m["energy_table"] = chip.energy.table + " v" + std::to_string(chip.energy.table_version);
-  if (p_.gpu_tokens_per_s > 0)  // WaferLLM's method: throughput ratio x GPUs / power ratio
+  if (p_.gpu_tokens_per_s > 0 && decode_steps > 0)  // WaferLLM: tok/s ratio x GPUs / 37.5
     m["energy_efficiency_vs_gpu_paper_method"] =
         1e6 / tpot_us / p_.gpu_tokens_per_s * p_.gpu_count / p_.power_ratio;
   m["kv_capacity_tokens_shift"] = static_cast<std::int64_t>(placement_.row_capacity) * P;
   m["kv_capacity_tokens_concat"] =
       p_.prompt_tokens + placement_.row_capacity - (p_.prompt_tokens + P - 1) / P;
   m["kv_row_capacity_tokens"] = placement_.row_capacity;
-  m["decode_steps"] = steps;
-  m["decode_steps_simulated"] = std::count(simulated.begin(), simulated.end(), 1);
+  m["decode_steps"] = decode_steps;
+  m["decode_steps_simulated"] = std::count(simulated.begin() + prefill_passes, simulated.end(), 1);
+  if (seq)
+    m["prefill_passes_simulated"] =
+        std::count(simulated.begin(), simulated.begin() + prefill_passes, 1);
   m["layer_simulations"] = sims;
   if (p_.launcher)
     m["placement"] = "launcher accounting: one layer on one grid x " + std::to_string(L) +
@@ -530,8 +574,8 @@ RunResult LlmWorkload::run() {
   {
     const LayerFootprint fp =
         decode_layer_footprint(layer_spec(shape_, p_, P, placement_.groups), 0);
-    std::vector<int> rows(static_cast<std::size_t>(P), (p_.prompt_tokens + steps + P - 1) / P);
-    if (p_.attention != Attention::Proxy) rows = kv_step(p_.kv, P, p_.prompt_tokens, steps).count;
+    std::vector<int> rows(static_cast<std::size_t>(P), (base + steps + P - 1) / P);
+    if (p_.attention != Attention::Proxy) rows = kv_step(p_.kv, P, base, steps).count;
     const int layers_here = p_.launcher ? 1 : placement_.per_region;
     const BlockGrid kv = block_grid(
         P, P,
@@ -546,23 +590,24 @@ RunResult LlmWorkload::run() {
          "KV-cache bytes per PE of a region after the last decode step (all the region's "
          "layers), grid[y][x]; with block > 1 a block mean"},
         {"block", kv.block},
-        {"tokens", p_.prompt_tokens + steps},
+        {"tokens", base + steps},
         {"bytes", kv.grid}};
   }
 
   // Per-step and per-op breakdowns.
   std::ostringstream steps_csv;
-  steps_csv << "step,context,simulated,layer_cycles,token_cycles,token_us\n";
+  steps_csv << "pass,phase,context,simulated,layer_cycles,token_cycles,token_us\n";
   for (int g = 0; g < steps; ++g) {
     const std::int64_t layer = p_.layers == Coverage::All
                                    ? per_step[static_cast<std::size_t>(g)].layer_cycles / L
                                    : per_step[static_cast<std::size_t>(g)].layer_cycles;
-    steps_csv << g << ',' << p_.prompt_tokens + g << ',' << simulated[static_cast<std::size_t>(g)]
-              << ',' << layer << ',' << token_cycles[static_cast<std::size_t>(g)] << ','
+    steps_csv << g << ',' << (is_prefill(g) ? "prefill" : "decode") << ',' << base + g << ','
+              << simulated[static_cast<std::size_t>(g)] << ',' << layer << ','
+              << token_cycles[static_cast<std::size_t>(g)] << ','
               << fmt(static_cast<double>(token_cycles[static_cast<std::size_t>(g)]) * us_per_cycle)
               << '\n';
   }
-  out.files.emplace_back("decode_steps.csv", steps_csv.str());
+  out.files.emplace_back("steps.csv", steps_csv.str());
   const std::vector<std::int64_t>& ends = per_step.front().phase_end;
   std::ostringstream ops_csv;
   ops_csv << "op,cycles_per_layer,share,us_per_token\n";
@@ -599,14 +644,16 @@ RunResult LlmWorkload::run() {
                       {"pid", 1},
                       {"tid", tid},
                       {"args",
-                       {{"name", tid == 1   ? "decode steps"
+                       {{"name", tid == 1   ? "tokens (prefill, decode)"
                                  : tid == 2 ? "layers"
                                             : "ops (first step)"}}}});
   double t = 0;
   for (int g = 0; g < steps; ++g) {
     const double token_us =
         static_cast<double>(token_cycles[static_cast<std::size_t>(g)]) * us_per_cycle;
-    span_event("decode step " + std::to_string(g), "phase", 1, t, token_us);
+    span_event(is_prefill(g) ? "prefill token " + std::to_string(g)
+                             : "decode step " + std::to_string(g - prefill_passes),
+               "phase", 1, t, token_us);
     const std::int64_t layer = p_.layers == Coverage::All
                                    ? per_step[static_cast<std::size_t>(g)].layer_cycles / L
                                    : per_step[static_cast<std::size_t>(g)].layer_cycles;
@@ -632,7 +679,8 @@ RunResult LlmWorkload::run() {
       }
       lt += static_cast<double>(layer) * us_per_cycle;
     }
-    span_event("lm_head", "layer", 2, lt, static_cast<double>(lm_head) * us_per_cycle);
+    if (has_lm_head(g))
+      span_event("lm_head", "layer", 2, lt, static_cast<double>(lm_head) * us_per_cycle);
     t += token_us;
   }
   nlohmann::ordered_json trace;

@@ -43,7 +43,25 @@ TEST(LlmWorkload, DecodeMetricsFilesAndTrace) {
   EXPECT_GT(m["decode_layer_cycles_first_step"].get<int>(), 0);
   EXPECT_GT(m["lm_head_cycles"].get<int>(), 0);
   EXPECT_NEAR(m["decode_tokens_per_s"].get<double>() * m["tpot_ms"].get<double>(), 1000.0, 1e-6);
-  EXPECT_EQ(m["decode_steps"], 6);
+  // Sequential prefill: 20 prompt passes (the last yields token 1), then 5 decode steps.
+  EXPECT_EQ(m["decode_steps"], 5);
+  const double ttft = m["ttft_ms"].get<double>(), tpot = m["tpot_ms"].get<double>();
+  EXPECT_GT(tpot, 0);
+  // TTFT is the sum of the prefill passes (steps.csv gives each pass in microseconds).
+  {
+    std::istringstream csv(slurp(dir + "/out/steps.csv"));
+    std::string line;
+    double prefill_us = 0;
+    std::getline(csv, line);
+    while (std::getline(csv, line))
+      if (line.find(",prefill,") != std::string::npos)
+        prefill_us += std::stod(line.substr(line.rfind(',') + 1));
+    EXPECT_NEAR(ttft * 1e3, prefill_us, 20 * 0.0005 + 1e-9);
+  }
+  EXPECT_NEAR(m["prefill_tokens_per_s"].get<double>(), 20 / (ttft * 1e-3), 1e-6);
+  EXPECT_NEAR(m["e2e_tokens_per_s"].get<double>(),
+              6 / ((ttft + m["decode_ms_total"].get<double>()) * 1e-3), 1e-6);
+  EXPECT_GT(m["energy_per_token_mj_prefill_total"].get<double>(), 0);
   // Energy per decode token: the parts add up; static power of the held PEs is part of it.
   double parts = 0;
   for (const char* k : {"compute", "sram", "router", "wire", "static"})
@@ -54,10 +72,11 @@ TEST(LlmWorkload, DecodeMetricsFilesAndTrace) {
   EXPECT_NEAR(m["energy_per_token_mj_decode_static"].get<double>(),
               256 * 10e-3 * m["tpot_ms"].get<double>(), 1e-9);
   EXPECT_EQ(m["energy_table"], "7nm v1");
-  // Per step: rows = steps + header; per op: the eight phases, LM head, hand-offs.
-  const std::string steps = slurp(dir + "/out/decode_steps.csv"),
-                    ops = slurp(dir + "/out/decode_ops.csv");
-  EXPECT_EQ(std::count(steps.begin(), steps.end(), '\n'), 7);
+  // Per pass: rows = 20 + 5 + header; per op: the eight phases, LM head, hand-offs.
+  const std::string steps = slurp(dir + "/out/steps.csv"), ops = slurp(dir + "/out/decode_ops.csv");
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), '\n'), 26);
+  EXPECT_NE(steps.find("\n19,prefill,19,"), std::string::npos);
+  EXPECT_NE(steps.find("\n20,decode,20,"), std::string::npos);
   EXPECT_EQ(std::count(ops.begin(), ops.end(), '\n'), 11);
   EXPECT_NE(ops.find("softmax_max,"), std::string::npos);
   const auto trace = nlohmann::json::parse(slurp(dir + "/out/trace.json"));
@@ -67,8 +86,8 @@ TEST(LlmWorkload, DecodeMetricsFilesAndTrace) {
     steps_seen += e["cat"] == "phase";
     layers_seen += e["cat"] == "layer" && e["name"].get<std::string>().rfind("layer ", 0) == 0;
   }
-  EXPECT_EQ(steps_seen, 6);
-  EXPECT_EQ(layers_seen, 6 * 2);  // tiny-llama has 2 layers
+  EXPECT_EQ(steps_seen, 25);
+  EXPECT_EQ(layers_seen, 25 * 2);  // tiny-llama has 2 layers
 }
 
 TEST(LlmWorkload, SharedStepSimulationsAndRepresentativeLayersMatchFullSimulation) {
@@ -81,7 +100,7 @@ TEST(LlmWorkload, SharedStepSimulationsAndRepresentativeLayersMatchFullSimulatio
       0);
   const auto a = metrics(dir + "/a"), b = metrics(dir + "/b");
   EXPECT_LT(a["layer_simulations"].get<int>(), b["layer_simulations"].get<int>());
-  EXPECT_EQ(b["layer_simulations"], 24 * 2);
+  EXPECT_EQ(b["layer_simulations"], (30 + 24 - 1) * 2);  // every pass, every layer
   // Sampling ignores where the fullest rows sit: about one row's attention work per token
   // (a few dozen of ~3,000 cycles), so within 2 %; every-layer and representative agree exactly.
   const double sampled = a["decode_ms_total"].get<double>(),
