@@ -29,25 +29,37 @@ std::uint32_t u32(int v) {
 }
 
 // What one PE's pieces of the layer need (shared by its pieces; a few hundred bytes).
+// Batch: every per-request vector is request-major (request r at r x its length); the KV cache
+// is slot-major across requests ([slot][request][k | v]) so a shift moves every request's
+// oldest token in one message.
 struct PePlan {
   std::vector<ReduceStep> ys, xs;  // its column's and its row's allreduce steps
-  int np = 0, nq = 0, nk = 0, n = 0, dy = 0, f = 0, hg = 1, slot = 0, j = 0;
+  int np = 0, nq = 0, nk = 0, n = 0, dy = 0, f = 0, hg = 1, slot = 0, j = 0, heads = 1, b = 1;
   bool proxy = false, bias = false, append = false, sends = false, receives = false;
   float inv_hidden = 1, scale = 1;
   Color from_below, to_above;
+  std::uint32_t z() const { return u32(nq + 2 * nk); }  // q | k | v of one request
+  std::uint32_t token_stride() const { return u32(b * slot); }
 };
 
 // The layer as a chain of pieces, each ending with an allreduce: the main task issues one piece
 // at a time (PeContext::then), so a PE holds a few dozen ops, not the whole layer.
 void rms_norm(PeContext& c, const PePlan& p, const char* weight) {
-  const View x = c.view("x"), xn = c.view("xn"), ss = c.view("ss");
-  c.vector(VectorOp::Mul, c.view("sq"), x, x);
-  c.vector(VectorOp::ReduceAdd, ss, c.view("sq"));
+  const View x = c.view("x"), xn = c.view("xn"), ss = c.view("ss"), sq = c.view("sq");
+  const auto dy = u32(p.dy);
+  for (int r = 0; r < p.b; ++r) {
+    c.vector(VectorOp::Mul, sq, sub(x, u32(r) * dy, dy), sub(x, u32(r) * dy, dy));
+    c.vector(VectorOp::ReduceAdd, sub(ss, u32(r), 1), sq);
+  }
   run_allreduce(c, p.ys, ss);
-  c.vector(VectorOp::Fma, ss, c.view("eps"), ss, p.inv_hidden);  // mean + eps
+  for (int r = 0; r < p.b; ++r)  // mean + eps
+    c.vector(VectorOp::Fma, sub(ss, u32(r), 1), c.view("eps"), sub(ss, u32(r), 1), p.inv_hidden);
   c.vector(VectorOp::Rsqrt, ss, ss);
-  c.vector(VectorOp::Mul, xn, x, ss);
-  c.vector(VectorOp::Mul, xn, xn, c.view(weight));
+  for (int r = 0; r < p.b; ++r) {
+    const View xr = sub(x, u32(r) * dy, dy), xnr = sub(xn, u32(r) * dy, dy);
+    c.vector(VectorOp::Mul, xnr, xr, sub(ss, u32(r), 1));
+    c.vector(VectorOp::Mul, xnr, xnr, c.view(weight));
+  }
 }
 
 // 1. RMSNorm; 2. Q, K, V GEMVs with one fused allreduce down the column.
@@ -56,9 +68,12 @@ void norm_qkv(PeContext& c, const PePlan& p) {
   if (p.np == 0) return;
   const View qkv = c.view("qkv"), xn = c.view("xn");
   c.vector(VectorOp::Fill, qkv, {}, {}, 0.0f);
-  c.gemv_acc(sub(qkv, 0, u32(p.nq)), xn, c.view("wq"), p.dy, p.nq);
-  c.gemv_acc(sub(qkv, u32(p.nq), u32(p.nk)), xn, c.view("wk"), p.dy, p.nk);
-  c.gemv_acc(sub(qkv, u32(p.nq + p.nk), u32(p.nk)), xn, c.view("wv"), p.dy, p.nk);
+  for (int r = 0; r < p.b; ++r) {
+    const View q = sub(qkv, u32(r) * p.z(), p.z()), x = sub(xn, u32(r * p.dy), u32(p.dy));
+    c.gemv_acc(sub(q, 0, u32(p.nq)), x, c.view("wq"), p.dy, p.nq);
+    c.gemv_acc(sub(q, u32(p.nq), u32(p.nk)), x, c.view("wk"), p.dy, p.nk);
+    c.gemv_acc(sub(q, u32(p.nq + p.nk), u32(p.nk)), x, c.view("wv"), p.dy, p.nk);
+  }
   run_allreduce(c, p.ys, qkv);
 }
 
@@ -67,34 +82,42 @@ void norm_qkv(PeContext& c, const PePlan& p) {
 // columns without a head).
 void rope_scores(PeContext& c, const PePlan& p) {
   const int np = p.np, hg = p.hg, n = p.n;
+  const std::uint32_t per_req = u32(p.heads * n);
   if (np > 0) {
-    const View qkv = c.view("qkv"), kv = c.view("kv"), t = c.view("t"), cs = c.view("cos"),
+    const View qkv_all = c.view("qkv"), kv = c.view("kv"), t = c.view("t"), cs = c.view("cos"),
                sn = c.view("sin");
-    const View q = sub(qkv, 0, u32(p.nq)), k = sub(qkv, u32(p.nq), u32(p.nk));
-    if (p.bias) c.vector(VectorOp::Add, qkv, qkv, c.view("bqkv"));
-    auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
-      const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
-                 e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
-      c.vector(VectorOp::Mul, a, first, cl);
-      c.vector(VectorOp::Mul, b, second, sl);
-      c.vector(VectorOp::Mul, d, second, cl);
-      c.vector(VectorOp::Mul, e, first, sl);
-      c.vector(VectorOp::Fma, first, a, b, -1.0f);
-      c.vector(VectorOp::Add, second, d, e);
-    };
-    rotate(sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np));
-    rotate(sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np));
-    if (p.append)
-      c.vector(VectorOp::Copy, sub(kv, u32((n - 1) * p.slot), u32(p.slot)),
-               sub(qkv, u32(p.nq), u32(p.slot)));
-    if (n > 0) {
-      const View scores = c.view("scores");
-      c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);
-      for (int hh = 0; hh < hg; ++hh) {
-        const View y = sub(scores, u32((p.j * hg + hh) * n), u32(n));
-        c.gemv_acc(y, sub(q, u32(hh * np), u32(np)), kv, np, n, 1, p.slot);
-        c.gemv_acc(y, sub(q, u32(hg * np + hh * np), u32(np)),
-                   sub(kv, u32(np), kv.length - u32(np)), np, n, 1, p.slot);
+    const View scores = n > 0 ? c.view("scores") : View{};
+    if (n > 0) c.vector(VectorOp::Fill, scores, {}, {}, 0.0f);
+    for (int r = 0; r < p.b; ++r) {
+      const View qkv = sub(qkv_all, u32(r) * p.z(), p.z());
+      const View q = sub(qkv, 0, u32(p.nq)), k = sub(qkv, u32(p.nq), u32(p.nk));
+      if (p.bias) c.vector(VectorOp::Add, qkv, qkv, c.view("bqkv"));
+      auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
+        const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
+                   e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
+        c.vector(VectorOp::Mul, a, first, cl);
+        c.vector(VectorOp::Mul, b, second, sl);
+        c.vector(VectorOp::Mul, d, second, cl);
+        c.vector(VectorOp::Mul, e, first, sl);
+        c.vector(VectorOp::Fma, first, a, b, -1.0f);
+        c.vector(VectorOp::Add, second, d, e);
+      };
+      rotate(sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np));
+      rotate(sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np));
+      // This request's slots: token t at (t * b + r) * slot.
+      const View mine = sub(kv, u32(r * p.slot), kv.length - u32(r * p.slot));
+      if (p.append)
+        c.vector(VectorOp::Copy, sub(mine, u32(n - 1) * p.token_stride(), u32(p.slot)),
+                 sub(qkv, u32(p.nq), u32(p.slot)));
+      if (n > 0) {
+        for (int hh = 0; hh < hg; ++hh) {
+          const View y = sub(scores, u32(r) * per_req + u32((p.j * hg + hh) * n), u32(n));
+          c.gemv_acc(y, sub(q, u32(hh * np), u32(np)), mine, np, n, 1,
+                     static_cast<int>(p.token_stride()));
+          c.gemv_acc(y, sub(q, u32(hg * np + hh * np), u32(np)),
+                     sub(mine, u32(np), mine.length - u32(np)), np, n, 1,
+                     static_cast<int>(p.token_stride()));
+        }
       }
     }
   } else if (n > 0) {
@@ -103,18 +126,24 @@ void rope_scores(PeContext& c, const PePlan& p) {
   if (n > 0) run_allreduce(c, p.xs, c.view("scores"));
 }
 
-View own_scores(PeContext& c, const PePlan& p) {
-  return p.n > 0 ? sub(c.view("scores"), u32(p.j * p.hg * p.n), u32(p.hg * p.n)) : View{};
+// Request r's scores of this column's heads (hg x n).
+View own_scores(PeContext& c, const PePlan& p, int r) {
+  return p.n > 0 ? sub(c.view("scores"), u32(r * p.heads * p.n + p.j * p.hg * p.n), u32(p.hg * p.n))
+                 : View{};
 }
 
 // 5a. Softmax: scale, the maximum per head down the column.
 void softmax_max(PeContext& c, const PePlan& p) {
   if (p.np == 0) return;
-  const View mx = c.view("mx"), own = own_scores(c, p);
+  const View mx = c.view("mx");
   if (p.n > 0) {
-    c.vector(VectorOp::Scale, own, own, {}, p.scale);
-    for (int hh = 0; hh < p.hg; ++hh)
-      c.vector(VectorOp::ReduceMax, sub(mx, u32(hh), 1), sub(own, u32(hh * p.n), u32(p.n)));
+    for (int r = 0; r < p.b; ++r) {
+      const View own = own_scores(c, p, r);
+      c.vector(VectorOp::Scale, own, own, {}, p.scale);
+      for (int hh = 0; hh < p.hg; ++hh)
+        c.vector(VectorOp::ReduceMax, sub(mx, u32(r * p.hg + hh), 1),
+                 sub(own, u32(hh * p.n), u32(p.n)));
+    }
   } else {
     c.vector(VectorOp::Fill, mx, {}, {}, kMinF16);
   }
@@ -124,49 +153,62 @@ void softmax_max(PeContext& c, const PePlan& p) {
 // 5b. exp(s - max) and the sum per head down the column.
 void softmax_sum(PeContext& c, const PePlan& p) {
   if (p.np == 0) return;
-  const View mx = c.view("mx"), sm = c.view("sm"), own = own_scores(c, p);
+  const View mx = c.view("mx"), sm = c.view("sm");
   if (p.n > 0) {
-    for (int hh = 0; hh < p.hg; ++hh) {
-      const View s = sub(own, u32(hh * p.n), u32(p.n));
-      c.vector(VectorOp::Fma, s, s, sub(mx, u32(hh), 1), -1.0f);
+    for (int r = 0; r < p.b; ++r) {
+      const View own = own_scores(c, p, r);
+      for (int hh = 0; hh < p.hg; ++hh) {
+        const View s = sub(own, u32(hh * p.n), u32(p.n));
+        c.vector(VectorOp::Fma, s, s, sub(mx, u32(r * p.hg + hh), 1), -1.0f);
+      }
+      c.vector(p.proxy ? VectorOp::Exp : VectorOp::ExpFull, own, own);
+      for (int hh = 0; hh < p.hg; ++hh)
+        c.vector(VectorOp::ReduceAdd, sub(sm, u32(r * p.hg + hh), 1),
+                 sub(own, u32(hh * p.n), u32(p.n)));
     }
-    c.vector(p.proxy ? VectorOp::Exp : VectorOp::ExpFull, own, own);
-    for (int hh = 0; hh < p.hg; ++hh)
-      c.vector(VectorOp::ReduceAdd, sub(sm, u32(hh), 1), sub(own, u32(hh * p.n), u32(p.n)));
   } else {
     c.vector(VectorOp::Fill, sm, {}, {}, 0.0f);
   }
   run_allreduce(c, p.ys, sm);
 }
 
-// 6. p.V summed down the column; then the KV shift: the oldest token goes one hop north, every
-// shifting row at once.
+// 6. p.V summed down the column; then the KV shift: the oldest token of every request goes one
+// hop north, every shifting row at once.
 void attention_out(PeContext& c, const PePlan& p) {
   if (p.np == 0) return;
   const int np = p.np, nk = p.nk, hg = p.hg, n = p.n;
-  const View kv = c.view("kv"), sm = c.view("sm"), att = c.view("att"), own = own_scores(c, p);
+  const View kv = c.view("kv"), sm = c.view("sm"), att = c.view("att");
   c.vector(VectorOp::Fill, att, {}, {}, 0.0f);
   if (n > 0) {
     c.vector(VectorOp::Recip, sm, sm);
-    for (int hh = 0; hh < hg; ++hh) {
-      const View pr = sub(own, u32(hh * n), u32(n));
-      c.vector(VectorOp::Mul, pr, pr, sub(sm, u32(hh), 1));
-      c.gemv_acc(sub(att, u32(hh * np), u32(np)), pr, sub(kv, u32(nk), kv.length - u32(nk)), n, np,
-                 p.slot, 1);
-      c.gemv_acc(sub(att, u32(hg * np + hh * np), u32(np)), pr,
-                 sub(kv, u32(nk + np), kv.length - u32(nk + np)), n, np, p.slot, 1);
+    for (int r = 0; r < p.b; ++r) {
+      const View own = own_scores(c, p, r),
+                 mine = sub(kv, u32(r * p.slot), kv.length - u32(r * p.slot));
+      const View out = sub(att, u32(r * p.nq), u32(p.nq));
+      for (int hh = 0; hh < hg; ++hh) {
+        const View pr = sub(own, u32(hh * n), u32(n));
+        c.vector(VectorOp::Mul, pr, pr, sub(sm, u32(r * hg + hh), 1));
+        c.gemv_acc(sub(out, u32(hh * np), u32(np)), pr, sub(mine, u32(nk), mine.length - u32(nk)),
+                   n, np, static_cast<int>(p.token_stride()), 1);
+        c.gemv_acc(sub(out, u32(hg * np + hh * np), u32(np)), pr,
+                   sub(mine, u32(nk + np), mine.length - u32(nk + np)), n, np,
+                   static_cast<int>(p.token_stride()), 1);
+      }
     }
   }
   run_allreduce(c, p.ys, att);
-  if (p.sends) c.send(p.to_above, sub(kv, 0, u32(p.slot)), true);
-  if (p.receives) c.recv(p.from_below, sub(kv, u32(n * p.slot), u32(p.slot)));
+  if (p.sends) c.send(p.to_above, sub(kv, 0, p.token_stride()), true);
+  if (p.receives) c.recv(p.from_below, sub(kv, u32(n) * p.token_stride(), p.token_stride()));
 }
 
 // 7. O projection summed along the row; 8. residual.
 void o_proj(PeContext& c, const PePlan& p) {
   const View x = c.view("x"), h = c.view("h");
   c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
-  if (p.np > 0) c.gemv_acc(h, c.view("att"), c.view("wo"), p.nq, p.dy);
+  if (p.np > 0)
+    for (int r = 0; r < p.b; ++r)
+      c.gemv_acc(sub(h, u32(r * p.dy), u32(p.dy)), sub(c.view("att"), u32(r * p.nq), u32(p.nq)),
+                 c.view("wo"), p.nq, p.dy);
   run_allreduce(c, p.xs, h);
   c.vector(VectorOp::Add, x, x, h);
 }
@@ -176,19 +218,25 @@ void norm_up_gate(PeContext& c, const PePlan& p) {
   rms_norm(c, p, "norm2");
   const View ug = c.view("ug"), xn = c.view("xn");
   c.vector(VectorOp::Fill, ug, {}, {}, 0.0f);
-  c.gemv_acc(sub(ug, 0, u32(p.f)), xn, c.view("wup"), p.dy, p.f);
-  c.gemv_acc(sub(ug, u32(p.f), u32(p.f)), xn, c.view("wgate"), p.dy, p.f);
+  for (int r = 0; r < p.b; ++r) {
+    const View u = sub(ug, u32(r * 2 * p.f), u32(2 * p.f)), x = sub(xn, u32(r * p.dy), u32(p.dy));
+    c.gemv_acc(sub(u, 0, u32(p.f)), x, c.view("wup"), p.dy, p.f);
+    c.gemv_acc(sub(u, u32(p.f), u32(p.f)), x, c.view("wgate"), p.dy, p.f);
+  }
   run_allreduce(c, p.ys, ug);
 }
 
 // 11. SiLU(gate) * up; 12. down projection summed along the row; 13. residual.
 void down(PeContext& c, const PePlan& p) {
-  const View ug = c.view("ug"), up = sub(ug, 0, u32(p.f)), gate = sub(ug, u32(p.f), u32(p.f)),
-             x = c.view("x"), h = c.view("h");
-  c.vector(VectorOp::Silu, gate, gate);
-  c.vector(VectorOp::Mul, up, up, gate);
+  const View ug = c.view("ug"), x = c.view("x"), h = c.view("h");
   c.vector(VectorOp::Fill, h, {}, {}, 0.0f);
-  c.gemv_acc(h, up, c.view("wdown"), p.f, p.dy);
+  for (int r = 0; r < p.b; ++r) {
+    const View u = sub(ug, u32(r * 2 * p.f), u32(2 * p.f));
+    const View up = sub(u, 0, u32(p.f)), gate = sub(u, u32(p.f), u32(p.f));
+    c.vector(VectorOp::Silu, gate, gate);
+    c.vector(VectorOp::Mul, up, up, gate);
+    c.gemv_acc(sub(h, u32(r * p.dy), u32(p.dy)), up, c.view("wdown"), p.f, p.dy);
+  }
   run_allreduce(c, p.xs, h);
   c.vector(VectorOp::Add, x, x, h);
 }
@@ -238,7 +286,7 @@ class DecodeLayerProgram : public Program {
     if (spec.proxy) {
       // WaferLLM's proxy: a static cache of ceil(context / P) tokens in every row.
       const int n = (spec.context() + p_ - 1) / p_;
-      if (spec.inputs && n * p_ != spec.context())
+      if (!spec.inputs.empty() && n * p_ != spec.context())
         throw std::invalid_argument("functional proxy runs need a context that is a multiple of P");
       for (int r = 0; r < p_; ++r)
         rows_[static_cast<std::size_t>(r)] = Row{r * n, n, n, false, false};
@@ -255,8 +303,13 @@ class DecodeLayerProgram : public Program {
         start += row.cached;
       }
     }
-    if (spec.inputs && spec.weights) {
-      reference_ = reference_decode_layer(sh_, *spec.weights, *spec.inputs, spec.proxy, spec.proxy);
+    b_ = std::max<int>(std::max(1, spec.batch), static_cast<int>(spec.inputs.size()));
+    if (functional()) {
+      if (static_cast<int>(spec.inputs.size()) != b_)
+        throw std::invalid_argument("functional runs need one input per request of the batch");
+      for (const auto& in : spec.inputs)
+        references_.push_back(
+            reference_decode_layer(sh_, *spec.weights, *in, spec.proxy, spec.proxy));
     }
   }
 
@@ -267,12 +320,14 @@ class DecodeLayerProgram : public Program {
       const std::int64_t np = column(px).np, nq = hg_ * 2 * np, nk = 2 * np;
       const std::int64_t weights = h * (dy * (nq + 2 * nk) + nq * dy + 2 * dy + 3 * dy * f +
                                         (sh_.qkv_bias ? nq + 2 * nk : 0));
+      const std::int64_t b = b_;
       const std::int64_t scratch =
-          h * (4 * dy + 2 + 2 * f + static_cast<std::int64_t>(sh_.heads) * tokens_per_row +
-               (np > 0 ? nq + 2 * nk + 2 * hg_ * np + 4 * hg_ * np + 2 * hg_ + nq : 0));
+          h *
+          (b * (3 * dy + 1 + 2 * f + static_cast<std::int64_t>(sh_.heads) * tokens_per_row) + dy +
+           1 + (np > 0 ? b * (nq + 2 * nk + 2 * hg_ + nq) + 2 * hg_ * np + 4 * hg_ * np : 0));
       fp.weights = std::max(fp.weights, weights);
-      fp.kv_per_token = std::max(fp.kv_per_token, h * 2 * nk);
-      fp.kv_per_token_by_column.push_back(h * 2 * nk);
+      fp.kv_per_token = std::max(fp.kv_per_token, h * 2 * nk * b);
+      fp.kv_per_token_by_column.push_back(h * 2 * nk * b);
       fp.scratch = std::max(fp.scratch, scratch);
     }
     return fp;
@@ -290,16 +345,16 @@ class DecodeLayerProgram : public Program {
     auto map = [&](std::int64_t it, std::int64_t len) {
       return static_cast<double>(map_fma_cost(pe, it, len).cycles.count());
     };
-    const double compute = map(dy, nq) + 2 * map(dy, nk) + 2 * hg_ * (map(np, n) + map(n, np)) +
-                           map(nq, dy) + 2 * map(dy, f) + map(f, dy) +
-                           40.0 * static_cast<double>(pe.vector_setup.count());
+    const double compute =
+        b_ * (map(dy, nq) + 2 * map(dy, nk) + 2 * hg_ * (map(np, n) + map(n, np)) + map(nq, dy) +
+              2 * map(dy, f) + map(f, dy) + 40.0 * static_cast<double>(pe.vector_setup.count()));
     const double relay = static_cast<double>(2 * chip.noc.ramp_latency.count() +
                                              chip.noc.hop_latency.count()),
                  hop = static_cast<double>(chip.noc.hop_latency.count()),
                  dispatch = static_cast<double>(pe.send_dispatch.count());
     const double per_group = static_cast<double>(p_) / g_;
     auto allreduce = [&](double halfs) {
-      const double wavelets = std::ceil(halfs / 2);
+      const double wavelets = std::ceil(halfs * b_ / 2);
       return relay * per_group / 2 + (g_ / 2.0) * (per_group * hop + relay) + p_ / 2.0 * hop +
              3 * (wavelets + dispatch);
     };
@@ -355,34 +410,34 @@ class DecodeLayerProgram : public Program {
     const Column col = column(px);
     const Row& row = rows_[static_cast<std::size_t>(py)];
     const int np = col.np, nq = hg_ * 2 * np, nk = 2 * np, n = row.tokens, dy = dy_, f = f_,
-              hg = hg_, heads_row = sh_.heads, slot = 2 * nk;
+              hg = hg_, heads_row = sh_.heads, slot = 2 * nk, b = b_;
     const int cap = std::max(1, n + (row.receives ? 1 : 0));
-    pe.buffer("x", DType::F16, dy);
-    pe.buffer("xn", DType::F16, dy);
+    pe.buffer("x", DType::F16, b * dy);
+    pe.buffer("xn", DType::F16, b * dy);
     pe.buffer("sq", DType::F16, dy);
     pe.buffer("norm1", DType::F16, dy);
     pe.buffer("norm2", DType::F16, dy);
     pe.buffer("eps", DType::F16, 1);
-    pe.buffer("ss", DType::F16, 1);
-    pe.buffer("h", DType::F16, dy);
+    pe.buffer("ss", DType::F16, b);
+    pe.buffer("h", DType::F16, b * dy);
     pe.buffer("wup", DType::F16, static_cast<std::int64_t>(dy) * f);
     pe.buffer("wgate", DType::F16, static_cast<std::int64_t>(dy) * f);
-    pe.buffer("ug", DType::F16, 2 * f);
+    pe.buffer("ug", DType::F16, b * 2 * f);
     pe.buffer("wdown", DType::F16, static_cast<std::int64_t>(f) * dy);
-    if (n > 0) pe.buffer("scores", DType::F16, static_cast<std::int64_t>(heads_row) * n);
+    if (n > 0) pe.buffer("scores", DType::F16, static_cast<std::int64_t>(b) * heads_row * n);
     if (np > 0) {
       pe.buffer("wq", DType::F16, static_cast<std::int64_t>(dy) * nq);
       pe.buffer("wk", DType::F16, static_cast<std::int64_t>(dy) * nk);
       pe.buffer("wv", DType::F16, static_cast<std::int64_t>(dy) * nk);
       if (sh_.qkv_bias) pe.buffer("bqkv", DType::F16, nq + 2 * nk);
-      pe.buffer("qkv", DType::F16, nq + 2 * nk);
+      pe.buffer("qkv", DType::F16, b * (nq + 2 * nk));
       pe.buffer("cos", DType::F16, hg * np);
       pe.buffer("sin", DType::F16, hg * np);
       pe.buffer("t", DType::F16, 4 * hg * np);
-      pe.buffer("kv", DType::F16, static_cast<std::int64_t>(cap) * slot);
-      pe.buffer("mx", DType::F16, hg);
-      pe.buffer("sm", DType::F16, hg);
-      pe.buffer("att", DType::F16, nq);
+      pe.buffer("kv", DType::F16, static_cast<std::int64_t>(cap) * b * slot);
+      pe.buffer("mx", DType::F16, b * hg);
+      pe.buffer("sm", DType::F16, b * hg);
+      pe.buffer("att", DType::F16, b * nq);
       pe.buffer("wo", DType::F16, static_cast<std::int64_t>(nq) * dy);
     }
     auto plan = std::make_shared<PePlan>();
@@ -398,6 +453,8 @@ class DecodeLayerProgram : public Program {
     pl.hg = hg;
     pl.slot = slot;
     pl.j = col.group;
+    pl.heads = heads_row;
+    pl.b = b;
     pl.proxy = s_.proxy;
     pl.bias = sh_.qkv_bias;
     pl.append = !s_.proxy && py == p_ - 1;
@@ -412,9 +469,9 @@ class DecodeLayerProgram : public Program {
   }
 
   void fill(PeArray& pes, const Rect& r) const override {
-    if (!s_.weights || !s_.inputs) return;
+    if (!functional()) return;
     const LayerWeights& w = *s_.weights;
-    const DecodeInputs& in = *s_.inputs;
+    const DecodeInputs& in = *s_.inputs.front();  // position and shapes: the same for all
     const int E = sh_.hidden, Q = sh_.q_dim(), KV = sh_.kv_dim(), F = sh_.ffn;
     for (int py = 0; py < p_; ++py)
       for (int px = 0; px < p_; ++px) {
@@ -435,7 +492,9 @@ class DecodeLayerProgram : public Program {
         for (int i = 0; i < dy_; ++i) {
           const int e = py * dy_ + i;
           const bool in_range = e < E;
-          put("x", static_cast<std::size_t>(i), in_range ? get(in.x, e) : 0.0f);
+          for (int q = 0; q < b_; ++q)
+            put("x", static_cast<std::size_t>(q * dy_ + i),
+                in_range ? get(s_.inputs[static_cast<std::size_t>(q)]->x, e) : 0.0f);
           put("norm1", static_cast<std::size_t>(i), in_range ? get(w.attn_norm, e) : 0.0f);
           put("norm2", static_cast<std::size_t>(i), in_range ? get(w.ffn_norm, e) : 0.0f);
           for (int o = 0; o < f_; ++o) {
@@ -480,61 +539,57 @@ class DecodeLayerProgram : public Program {
           }
         for (int t = 0; t < row.cached; ++t) {  // cached tokens in slots 0 .. cached - 1
           const std::int64_t token = row.first + t;
-          for (int ck = 0; ck < nk; ++ck) {
-            const std::int64_t at = token * KV + k_index(col, ck);
-            put("kv", static_cast<std::size_t>(t * 2 * nk + ck), get(in.k_cache, at));
-            put("kv", static_cast<std::size_t>(t * 2 * nk + nk + ck), get(in.v_cache, at));
+          for (int q = 0; q < b_; ++q) {
+            const DecodeInputs& rq = *s_.inputs[static_cast<std::size_t>(q)];
+            const std::size_t base = static_cast<std::size_t>((t * b_ + q) * 2 * nk);
+            for (int ck = 0; ck < nk; ++ck) {
+              const std::int64_t at = token * KV + k_index(col, ck);
+              put("kv", base + static_cast<std::size_t>(ck), get(rq.k_cache, at));
+              put("kv", base + static_cast<std::size_t>(nk + ck), get(rq.v_cache, at));
+            }
           }
         }
       }
   }
 
   std::string check(PeArray& pes, const Rect& r) const override {
-    if (!s_.weights || !s_.inputs) return "";
+    if (!functional()) return "";
     ErrorCheck e;
     auto rms_of = [](const std::vector<float>& v) {
       double sum = 0;
       for (float x : v) sum += static_cast<double>(x) * x;
       return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, v.size())));
     };
-    const double rms = rms_of(reference_.x), bound = tolerance() * rms,
-                 att_bound = tolerance() * rms_of(reference_.att);
-    for (int py = 0; py < p_; ++py)
-      for (int px = 0; px < p_; ++px) {
-        PeEngine& pe = *pes.at({r.x + px, r.y + py});
-        const Buffer& xb = PeContext(pe).buffer("x");
-        for (int i = 0; i < dy_; ++i) {
-          const int el = py * dy_ + i;
-          if (el >= sh_.hidden) continue;
-          e.compare(pe.sram().read(xb, static_cast<std::uint32_t>(i)),
-                    reference_.x[static_cast<std::size_t>(el)], bound,
-                    "x_out[" + std::to_string(el) + "] at PE " + to_string({r.x + px, r.y + py}));
+    double rms = 0, bound = 0;
+    const std::vector<DecodeOutputs> got = read_all(pes, r);
+    for (int q = 0; q < b_; ++q) {
+      const DecodeOutputs& want = references_[static_cast<std::size_t>(q)];
+      const DecodeOutputs& have = got[static_cast<std::size_t>(q)];
+      rms = std::max(rms, rms_of(want.x));
+      const double xb = tolerance() * rms_of(want.x), ab = tolerance() * rms_of(want.att);
+      bound = std::max(bound, xb);
+      const std::string req = b_ > 1 ? "request " + std::to_string(q) + ": " : "";
+      // Every PE of a row holds its row's chunk of x (replicated along x).
+      for (int py = 0; py < p_; ++py)
+        for (int px = 0; px < p_; ++px) {
+          PeEngine& pe = *pes.at({r.x + px, r.y + py});
+          const Buffer& xbuf = PeContext(pe).buffer("x");
+          for (int i = 0; i < dy_; ++i) {
+            const int el = py * dy_ + i;
+            if (el >= sh_.hidden) continue;
+            e.compare(
+                pe.sram().read(xbuf, static_cast<std::uint32_t>(q * dy_ + i)),
+                want.x[static_cast<std::size_t>(el)], xb,
+                req + "x_out[" + std::to_string(el) + "] at PE " + to_string({r.x + px, r.y + py}));
+          }
         }
-        // Every attention column holds its heads' attention output (before the O projection).
-        const Column col = column(px);
-        if (col.np == 0) continue;
-        const Buffer& ab = PeContext(pe).buffer("att");
-        for (int cq = 0; cq < hg_ * 2 * col.np; ++cq) {
-          const int qi = q_index(col, cq);
-          e.compare(
-              pe.sram().read(ab, static_cast<std::uint32_t>(cq)),
-              reference_.att[static_cast<std::size_t>(qi)], att_bound,
-              "attention[" + std::to_string(qi) + "] at PE " + to_string({r.x + px, r.y + py}));
-        }
-        // The bottom row cached the new token's rotated key and its value.
-        if (s_.proxy || py != p_ - 1) continue;
-        const int nk = 2 * col.np, slot = rows_[static_cast<std::size_t>(py)].tokens - 1;
-        const Buffer& kvb = PeContext(pe).buffer("kv");
-        for (int ck = 0; ck < nk; ++ck) {
-          const int ki = k_index(col, ck);
-          e.compare(pe.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + ck)),
-                    reference_.k[static_cast<std::size_t>(ki)], bound,
-                    "k_new[" + std::to_string(ki) + "]");
-          e.compare(pe.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + nk + ck)),
-                    reference_.v[static_cast<std::size_t>(ki)], bound,
-                    "v_new[" + std::to_string(ki) + "]");
-        }
+      for (std::size_t i = 0; i < want.att.size(); ++i)
+        e.compare(have.att[i], want.att[i], ab, req + "attention[" + std::to_string(i) + "]");
+      for (std::size_t i = 0; i < want.k.size() && !s_.proxy; ++i) {
+        e.compare(have.k[i], want.k[i], xb, req + "k_new[" + std::to_string(i) + "]");
+        e.compare(have.v[i], want.v[i], xb, req + "v_new[" + std::to_string(i) + "]");
       }
+    }
     report_ = {{"compared", e.compared()},
                {"max_abs_error", e.max_abs_error()},
                {"error_bound", bound},
@@ -543,41 +598,47 @@ class DecodeLayerProgram : public Program {
   }
   nlohmann::ordered_json check_report() const override { return report_; }
 
-  DecodeOutputs read(PeArray& pes, const Rect& r) const {
-    DecodeOutputs out;
-    out.x.assign(static_cast<std::size_t>(sh_.hidden), 0.0f);
-    out.att.assign(static_cast<std::size_t>(sh_.q_dim()), 0.0f);
-    if (!s_.proxy) {
-      out.k.assign(static_cast<std::size_t>(sh_.kv_dim()), 0.0f);
-      out.v.assign(static_cast<std::size_t>(sh_.kv_dim()), 0.0f);
-    }
-    for (int py = 0; py < p_; ++py) {  // column 0 of each row holds the row's chunk
-      PeEngine& pe = *pes.at({r.x, r.y + py});
-      const Buffer& xb = PeContext(pe).buffer("x");
-      for (int i = 0; i < dy_; ++i)
-        if (py * dy_ + i < sh_.hidden)
-          out.x[static_cast<std::size_t>(py * dy_ + i)] =
-              pe.sram().read(xb, static_cast<std::uint32_t>(i));
-    }
-    for (int px = 0; px < p_; ++px) {
-      const Column col = column(px);
-      if (col.np == 0) continue;
-      PeEngine& top = *pes.at({r.x + px, r.y});
-      const Buffer& ab = PeContext(top).buffer("att");
-      for (int cq = 0; cq < hg_ * 2 * col.np; ++cq)
-        out.att[static_cast<std::size_t>(q_index(col, cq))] =
-            top.sram().read(ab, static_cast<std::uint32_t>(cq));
-      if (s_.proxy) continue;
-      PeEngine& bottom = *pes.at({r.x + px, r.y + p_ - 1});
-      const Buffer& kvb = PeContext(bottom).buffer("kv");
-      const int nk = 2 * col.np, slot = rows_.back().tokens - 1;
-      for (int ck = 0; ck < nk; ++ck) {
-        const auto ki = static_cast<std::size_t>(k_index(col, ck));
-        out.k[ki] = bottom.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + ck));
-        out.v[ki] = bottom.sram().read(kvb, static_cast<std::uint32_t>(slot * 2 * nk + nk + ck));
+  // Each request's outputs as the PEs hold them: x from column 0 of every row, the attention
+  // output from row 0 of every attention column, the new k and v from the bottom row's cache.
+  std::vector<DecodeOutputs> read_all(PeArray& pes, const Rect& r) const {
+    std::vector<DecodeOutputs> all(static_cast<std::size_t>(b_));
+    for (int q = 0; q < b_; ++q) {
+      DecodeOutputs& out = all[static_cast<std::size_t>(q)];
+      out.x.assign(static_cast<std::size_t>(sh_.hidden), 0.0f);
+      out.att.assign(static_cast<std::size_t>(sh_.q_dim()), 0.0f);
+      if (!s_.proxy) {
+        out.k.assign(static_cast<std::size_t>(sh_.kv_dim()), 0.0f);
+        out.v.assign(static_cast<std::size_t>(sh_.kv_dim()), 0.0f);
+      }
+      for (int py = 0; py < p_; ++py) {
+        PeEngine& pe = *pes.at({r.x, r.y + py});
+        const Buffer& xb = PeContext(pe).buffer("x");
+        for (int i = 0; i < dy_; ++i)
+          if (py * dy_ + i < sh_.hidden)
+            out.x[static_cast<std::size_t>(py * dy_ + i)] =
+                pe.sram().read(xb, static_cast<std::uint32_t>(q * dy_ + i));
+      }
+      for (int px = 0; px < p_; ++px) {
+        const Column col = column(px);
+        if (col.np == 0) continue;
+        const int nq = hg_ * 2 * col.np, nk = 2 * col.np;
+        PeEngine& top = *pes.at({r.x + px, r.y});
+        const Buffer& ab = PeContext(top).buffer("att");
+        for (int cq = 0; cq < nq; ++cq)
+          out.att[static_cast<std::size_t>(q_index(col, cq))] =
+              top.sram().read(ab, static_cast<std::uint32_t>(q * nq + cq));
+        if (s_.proxy) continue;
+        PeEngine& bottom = *pes.at({r.x + px, r.y + p_ - 1});
+        const Buffer& kvb = PeContext(bottom).buffer("kv");
+        const int base = ((rows_.back().tokens - 1) * b_ + q) * 2 * nk;
+        for (int ck = 0; ck < nk; ++ck) {
+          const auto ki = static_cast<std::size_t>(k_index(col, ck));
+          out.k[ki] = bottom.sram().read(kvb, static_cast<std::uint32_t>(base + ck));
+          out.v[ki] = bottom.sram().read(kvb, static_cast<std::uint32_t>(base + nk + ck));
+        }
       }
     }
-    return out;
+    return all;
   }
 
  private:
@@ -639,7 +700,9 @@ class DecodeLayerProgram : public Program {
   int p_, hg_ = 1, cpg_ = 1, half_ = 1, d2_ = 1, dy_ = 1, f_ = 1, g_ = 1;
   KvStep kv_;
   std::vector<Row> rows_;
-  DecodeOutputs reference_;
+  std::vector<DecodeOutputs> references_;  // per request (functional mode)
+  int b_ = 1;                              // requests decoded together
+  bool functional() const { return s_.weights && !s_.inputs.empty(); }
   mutable nlohmann::ordered_json report_ = nlohmann::ordered_json::object();
 };
 
@@ -657,10 +720,11 @@ LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_pe
   return program.footprint(tokens_per_row);
 }
 
-DecodeOutputs read_decode_outputs(const Program& program, PeArray& pes, const Rect& rect) {
+std::vector<DecodeOutputs> read_decode_outputs(const Program& program, PeArray& pes,
+                                               const Rect& rect) {
   const auto* p = dynamic_cast<const DecodeLayerProgram*>(&program);
   if (!p) throw std::invalid_argument("read_decode_outputs needs a decode layer program");
-  return p->read(pes, rect);
+  return p->read_all(pes, rect);
 }
 
 double decode_layer_estimate(const DecodeLayerSpec& spec, const ChipParams& chip) {

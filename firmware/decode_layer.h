@@ -97,9 +97,10 @@ struct DecodeLayerSpec {
   KvPolicy kv = KvPolicy::Shift;
   int prompt = 0;     // tokens prefill placed
   int generated = 0;  // decode steps before this one
-  // Functional mode: weights and inputs (their sizes follow `shape`); nullptr in timing mode.
+  int batch = 1;      // requests decoded together (same context length, in lockstep)
+  // Functional mode: weights and one input per request (sizes follow `shape`); empty in timing.
   std::shared_ptr<const LayerWeights> weights;
-  std::shared_ptr<const DecodeInputs> inputs;
+  std::vector<std::shared_ptr<const DecodeInputs>> inputs;
   int context() const { return prompt + generated; }
 };
 
@@ -122,10 +123,11 @@ LayerFootprint decode_layer_footprint(const DecodeLayerSpec& spec, int tokens_pe
 // simulation is the figure to use).
 double decode_layer_estimate(const DecodeLayerSpec& spec, const ChipParams& chip);
 
-// What a functional run of the program left in SRAM: the layer output (from row chunks), the new
-// token's key and value (from the bottom row's cache; empty for the proxy) and the attention
-// output. `program` must come from make_decode_layer_program.
-DecodeOutputs read_decode_outputs(const Program& program, PeArray& pes, const Rect& rect);
+// What a functional run of the program left in SRAM, per request: the layer output (from row
+// chunks), the new token's key and value (from the bottom row's cache; empty for the proxy) and
+// the attention output. `program` must come from make_decode_layer_program.
+std::vector<DecodeOutputs> read_decode_outputs(const Program& program, PeArray& pes,
+                                               const Rect& rect);
 
 // Throws std::invalid_argument with the reason when the shape cannot be laid out on the grid (the
 // workload turns it into a config error at the scenario key).

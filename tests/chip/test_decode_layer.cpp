@@ -32,7 +32,10 @@ LayerRun run(const DecodeLayerSpec& base, Fidelity fidelity, std::uint64_t seed 
   DecodeLayerSpec spec = base;
   const LayerShape shape = spec.proxy ? spec.shape.proxy() : spec.shape;
   spec.weights = std::make_shared<LayerWeights>(random_layer_weights(shape, seed));
-  spec.inputs = std::make_shared<DecodeInputs>(random_decode_inputs(shape, spec.context(), seed));
+  spec.inputs.clear();
+  for (int q = 0; q < std::max(1, spec.batch); ++q)
+    spec.inputs.push_back(std::make_shared<DecodeInputs>(
+        random_decode_inputs(shape, spec.context(), seed + static_cast<std::uint64_t>(q) * 1000)));
   const auto program = make_decode_layer_program(spec);
   const ChipParams chip = resolve_preset("test16x16").params;
   LayerRun r;
@@ -80,6 +83,18 @@ TEST_P(DecodeLayer, RowsWithoutTokensEarlyInDecode) {
 TEST_P(DecodeLayer, ConcatPolicyKeepsNewTokensInTheBottomRow) {
   const LayerRun r = run(spec_of(tiny(4, 2), 4, 4, 5, KvPolicy::Concat), GetParam());
   EXPECT_EQ(r.config["tokens_per_row_max"], 1 + 5 + 1);
+}
+
+TEST_P(DecodeLayer, BatchOfRequestsEachMatchesItsReference) {
+  // Three requests with their own inputs and caches, decoded together: one allreduce per step
+  // carries all three; every request's output, attention and new k, v are checked.
+  DecodeLayerSpec s = spec_of(tiny(4, 2), 4, 9, 3);
+  s.batch = 3;
+  const LayerRun three = run(s, GetParam());
+  EXPECT_EQ(three.result.check["compared"].get<int>() % 3, 0);
+  const LayerRun one = run(spec_of(tiny(4, 2), 4, 9, 3), GetParam());
+  EXPECT_GT(three.result.cycles_max, one.result.cycles_max);
+  EXPECT_LT(three.result.cycles_max, 3 * one.result.cycles_max);  // allreduce latency is shared
 }
 
 TEST_P(DecodeLayer, ProxyReproducesTheSingleHeadStaticCacheKernel) {

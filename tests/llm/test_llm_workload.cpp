@@ -128,6 +128,27 @@ TEST(LlmWorkload, ShiftAndConcatCapacitiesAndTheirCost) {
   EXPECT_GT(c["decode_ms_total"].get<double>(), s["decode_ms_total"].get<double>());
 }
 
+TEST(LlmWorkload, BatchSharesEveryPassAndAmortisesStaticEnergy) {
+  const std::string dir = temp_dir("batch");
+  ASSERT_EQ(
+      cli({"run", scenario(dir, "prompt_tokens: 12, output_tokens: 4"), "--out", dir + "/1"}).code,
+      0);
+  const Result r = cli(
+      {"run", scenario(dir, "prompt_tokens: 12, output_tokens: 4, batch: 4"), "--out", dir + "/4"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto one = metrics(dir + "/1"), four = metrics(dir + "/4");
+  EXPECT_GT(four["tpot_ms"].get<double>(), one["tpot_ms"].get<double>());
+  EXPECT_NEAR(four["decode_throughput_tokens_per_s"].get<double>(),
+              4 * four["decode_tokens_per_s"].get<double>(), 1e-6);
+  EXPECT_GT(four["decode_throughput_tokens_per_s"].get<double>(),
+            one["decode_throughput_tokens_per_s"].get<double>());
+  EXPECT_LT(four["energy_per_token_mj_decode_static"].get<double>(),
+            one["energy_per_token_mj_decode_static"].get<double>());
+  // Each request keeps its own cache: a row holds a quarter of the tokens it could alone.
+  EXPECT_LE(four["kv_row_capacity_tokens"].get<int>() * 4,
+            one["kv_row_capacity_tokens"].get<int>());
+}
+
 TEST(LlmWorkload, FunctionalRunChecksEveryLayerSimulation) {
   const std::string dir = temp_dir("functional");
   const Result r = cli(
@@ -149,7 +170,7 @@ TEST(LlmWorkload, InputErrorsNameTheKeyAndTheRemedy) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("workload.decode_grid"), std::string::npos) << r.err;
   r = cli(
-      {"run", scenario(dir, "prompt_tokens: 8, output_tokens: 2, batch: 2"), "--out", dir + "/z"});
+      {"run", scenario(dir, "prompt_tokens: 8, output_tokens: 2, batch: 0"), "--out", dir + "/z"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("workload.batch"), std::string::npos) << r.err;
   r = cli({"run", scenario(dir, "prompt_tokens: 8, output_tokens: 2, model: nowhere/config.json"),

@@ -97,12 +97,12 @@ TEST(TinyModel, WaferDecodeGivesTheReferenceLogitsAndGreedyTokens) {
       in->k_cache = k[l];
       in->v_cache = v[l];
       in->position = static_cast<int>(prompt.size()) + g;
-      spec.inputs = in;
+      spec.inputs = {in};
       const auto program = make_decode_layer_program(spec);
       DecodeOutputs out;
       run_program_plain(chip, *program, Rect{2, 2, grid, grid}, Fidelity::Stream, true, false,
                         [&](PeArray& pes) {
-                          out = read_decode_outputs(*program, pes, Rect{2, 2, grid, grid});
+                          out = read_decode_outputs(*program, pes, Rect{2, 2, grid, grid}).front();
                         });
       x = out.x;
       k[l].insert(k[l].end(), out.k.begin(), out.k.end());
