@@ -777,6 +777,23 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       }
       ++i;
     }
+    // An idle main thread with nothing runnable waits for the earliest completion in flight: when
+    // every in-flight op knows its completion cycle, apply the earliest now and let the main
+    // thread take its next task from that cycle (stream fidelity: nothing else changes flags).
+    if (fabrics.stream && !running_ && !micro_.empty() && !tasks_.any_runnable()) {
+      Op* first = nullptr;
+      bool all_known = true;
+      for (Op& m : micro_) {
+        if (m.done_at <= t) all_known = false;
+        if (!first || m.done_at < first->done_at) first = &m;
+      }
+      if (all_known && first) {
+        main_free_ = std::max(main_free_, first->done_at);
+        finish_stream(*first, *fabrics.stream);
+        progress = true;
+        continue;  // the microthread loop completes it
+      }
+    }
     // Main thread.
     if (running_ && main_head_ == main_.size()) {  // the task has run to completion
       running_ = false;
@@ -869,7 +886,11 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     // Idle main thread: pick the next task - at main_free_, or now for main_free_ when nothing
     // can change a task flag before then (stream fidelity: no data tasks, no control wavelets;
     // no op in flight).
-    if (t < main_free_ && !(fabrics.stream && micro_.empty())) continue;
+    // (Ops still in flight are fine when each completes after main_free_.)
+    const bool flags_settled = std::all_of(micro_.begin(), micro_.end(), [&](const Op& m) {
+      return m.done_at > main_free_;  // completions at main_free_ come before its pick
+    });
+    if (t < main_free_ && !(fabrics.stream && flags_settled)) continue;
     const auto task = tasks_.pick();
     if (!task) continue;
     running_ = true;

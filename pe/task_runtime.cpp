@@ -79,6 +79,12 @@ bool TaskRuntime::runnable(int id) const {
   return test(kBound, id) && !test(kBlocked, id) && test(kReady, id);
 }
 
+bool TaskRuntime::any_runnable() const {
+  for (std::size_t w = 0; w < words_; ++w)
+    if (set(kBound)[w] & set(kReady)[w] & ~set(kBlocked)[w]) return true;
+  return false;
+}
+
 std::optional<int> TaskRuntime::pick() {
   // Highest priority first, then the lowest id.
   for (const bool high : {true, false}) {

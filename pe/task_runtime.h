@@ -33,6 +33,8 @@ class TaskRuntime {
     return test(kBlocked, id);
   }
   bool runnable(int id) const;
+  // Whether pick() would return a task.
+  bool any_runnable() const;
   // The task to run next, consuming one activation; nothing when no task is runnable.
   std::optional<int> pick();
   // Number of pending activations of a task (data: wavelets waiting; local: 0 or 1).
