@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "app/validate.h"
+#include "cli_harness.h"
 #include "hw/config/scenario.h"
 
 namespace fs = std::filesystem;
@@ -16,23 +17,11 @@ namespace fs = std::filesystem;
 namespace wse::app {
 namespace {
 
-std::string temp_dir(const std::string& name) {
-  const fs::path p = fs::path(::testing::TempDir()) /
-                     ("wafersim_validate_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
+using wse::app::testing::slurp;
+using wse::app::testing::temp_dir;
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 const char* kGemv =
