@@ -29,8 +29,6 @@ struct LineAllreduce {
 
   int length() const { return hi - lo + 1; }
   Coord at(int pos) const { return axis == Axis::X ? Coord{pos, fixed} : Coord{fixed, pos}; }
-  // Colours a PE of the line uses.
-  int colours() const { return shape == Shape::Tree ? 10 : 3; }
 };
 
 // The divisor of n nearest sqrt(n) (ties: the smaller): the default group count.

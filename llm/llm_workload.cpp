@@ -154,7 +154,10 @@ DecodeLayerSpec layer_spec(const LayerShape& shape, const LlmParams& p, int grid
 int tokens_per_row_needed(const LlmParams& p, int grid) {
   const int ctx = p.prompt_tokens + p.output_tokens;
   if (p.attention == Attention::Proxy) return (ctx + grid - 1) / grid;
-  if (p.kv == KvPolicy::Concat) return (p.prompt_tokens + grid - 1) / grid + p.output_tokens + 1;
+  if (p.kv == KvPolicy::Concat)  // the bottom row takes every new token, prompt ones too when
+                                 // the prompt is fed token by token
+    return (p.prefill_sequential ? p.prompt_tokens : (p.prompt_tokens + grid - 1) / grid) +
+           p.output_tokens + 1;
   return (ctx + grid - 1) / grid + 2;  // the new token and a shift arriving from below
 }
 
@@ -460,7 +463,7 @@ RunResult LlmWorkload::run() {
     auto it = classes.find(key);
     if (p_.steps == Coverage::All || it == classes.end()) {
       StepRun run = simulate_layer(
-          g, 0, static_cast<std::uint64_t>(s_.run.seed) + static_cast<std::uint64_t>(g), g == 0);
+          g, 0, static_cast<std::uint64_t>(s_.run.seed) + static_cast<std::uint64_t>(g), true);
       ++sims;
       sim_wall += run.wall;
       if (every_layer) {
@@ -507,8 +510,12 @@ RunResult LlmWorkload::run() {
         static_cast<double>(token_cycles[static_cast<std::size_t>(g)]);
   const int decode_steps = steps - prefill_passes;
   const double tpot_us = decode_steps > 0 ? decode_cycles / decode_steps * us_per_cycle : 0;
-  const std::int64_t layer_first = p_.layers == Coverage::All ? per_step.front().layer_cycles / L
-                                                              : per_step.front().layer_cycles;
+  // The first decode pass stands for the layer in the breakdowns and pictures (the first pass
+  // when there is no decode pass).
+  const int first_decode = decode_steps > 0 ? prefill_passes : 0;
+  const StepRun& first = per_step[static_cast<std::size_t>(first_decode)];
+  const std::int64_t layer_first =
+      p_.layers == Coverage::All ? first.layer_cycles / L : first.layer_cycles;
 
   RunResult out;
   auto& m = out.metrics;
@@ -563,8 +570,11 @@ RunResult LlmWorkload::run() {
     m["energy_efficiency_vs_gpu_paper_method"] =
         1e6 / tpot_us * p_.batch / p_.gpu_tokens_per_s * p_.gpu_count / p_.power_ratio;
   m["kv_capacity_tokens_shift"] = static_cast<std::int64_t>(placement_.row_capacity) * P;
+  // Concat: the bottom row holds every token it is given - all of them when the prompt is fed
+  // token by token, otherwise the new ones on top of its share of the given prompt.
   m["kv_capacity_tokens_concat"] =
-      p_.prompt_tokens + placement_.row_capacity - (p_.prompt_tokens + P - 1) / P;
+      seq ? placement_.row_capacity
+          : p_.prompt_tokens + placement_.row_capacity - (p_.prompt_tokens + P - 1) / P;
   m["kv_row_capacity_tokens"] = placement_.row_capacity;
   m["decode_steps"] = decode_steps;
   m["decode_steps_simulated"] = std::count(simulated.begin() + prefill_passes, simulated.end(), 1);
@@ -581,10 +591,10 @@ RunResult LlmWorkload::run() {
   m["simulation_wall_seconds"] = std::round(sim_wall * 100) / 100;  // dropped below if unwanted
   if (!s_.run.wall_clock_metrics) m.erase("simulation_wall_seconds");
 
-  // Pictures: the first step's layer (links and PEs of its region) and the KV cache each PE of
-  // a region holds after the last step (every layer of the fullest region).
-  out.stats["layer_links"] = per_step.front().fields["links"];
-  out.stats["layer_pes"] = per_step.front().fields["pes"];
+  // Pictures: the first decode pass's layer (links and PEs of its region) and the KV cache each PE
+  // of a region holds after the last step (every layer of the fullest region).
+  out.stats["layer_links"] = first.fields["links"];
+  out.stats["layer_pes"] = first.fields["pes"];
   {
     const LayerFootprint fp =
         decode_layer_footprint(layer_spec(shape_, p_, P, placement_.groups), 0);
@@ -622,7 +632,7 @@ RunResult LlmWorkload::run() {
               << '\n';
   }
   out.files.emplace_back("steps.csv", steps_csv.str());
-  const std::vector<std::int64_t>& ends = per_step.front().phase_end;
+  const std::vector<std::int64_t>& ends = first.phase_end;
   std::ostringstream ops_csv;
   ops_csv << "op,cycles_per_layer,share,us_per_token\n";
   std::vector<std::int64_t> span(phases.size(), 0);
@@ -684,7 +694,7 @@ RunResult LlmWorkload::run() {
       }
       span_event("layer " + std::to_string(l), "layer", 2, lt,
                  static_cast<double>(layer) * us_per_cycle);
-      if (g == 0) {
+      if (g == first_decode) {
         double ot = lt;
         for (std::size_t i = 0; i < phases.size(); ++i) {
           span_event(phases[i], "op", 3, ot, static_cast<double>(span[i]) * us_per_cycle);

@@ -576,10 +576,10 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
       }
     }
     fabric.consume(d, start, t);
-    if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
+    if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend) {
       counters_.flops += half ? v.length : total;
-    if (op.kind == Op::Kind::RecvAdd || op.kind == Op::Kind::RecvAddSend)
       counters_.alu_elements += half ? v.length : total;
+    }
     op.in_done = std::max(start + total - 1, d.last) + 1;
     op.consumed = true;
     if (sending)
@@ -727,8 +727,8 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // meantime could observe the difference: an async issue with a microthread free (threads only
   // free up), a task-flag change that commutes with every completion in flight (activations
   // always do; block/unblock unless an in-flight op changes the same task's block), and compute
-  // whose operands no in-flight transfer can touch (timing data has no values). Fabric ops, route
-  // rewrites and task picks still happen at their own cycle.
+  // whose operands no in-flight transfer can touch (timing data has no values). Fabric ops and
+  // route rewrites still happen at their own cycle; picks may run ahead (below).
   const bool functional = sram_.functional();
   // An async op whose completion time is known may complete now instead of at done_at when
   // nothing can observe the difference before then: the main thread is busy (or idle) until at
@@ -885,8 +885,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     }
     // Idle main thread: pick the next task - at main_free_, or now for main_free_ when nothing
     // can change a task flag before then (stream fidelity: no data tasks, no control wavelets;
-    // no op in flight).
-    // (Ops still in flight are fine when each completes after main_free_.)
+    // every op in flight completes after main_free_).
     const bool flags_settled = std::all_of(micro_.begin(), micro_.end(), [&](const Op& m) {
       return m.done_at > main_free_;  // completions at main_free_ come before its pick
     });

@@ -39,18 +39,16 @@ def links(plt, j, path, title):
 
 def timeline(plt, trace, path):
     events = [e for e in trace["traceEvents"] if e.get("ph") == "X"]
-    names = {1: "decode steps", 2: "layers", 3: "ops (first step)"}
+    names = {1: "passes (prefill, decode)", 2: "layers", 3: "ops of a decode layer"}
     fig, axes = plt.subplots(3, 1, figsize=(11, 6.5))
-    # Top: every step; middle: layers of the first two steps; bottom: ops of the first layer.
+    # Top: every pass; middle: layers of the first two passes; bottom: the ops of one layer of the
+    # first decode pass (the trace holds only those).
     first_two = [e for e in events if e["tid"] == 1][:2]
     end2 = first_two[-1]["ts"] + first_two[-1]["dur"] if first_two else 0
-    first_layer = next((e for e in events if e["tid"] == 2), None)
     for ax, tid in zip(axes, (1, 2, 3)):
         sel = [e for e in events if e["tid"] == tid]
         if tid == 2:
             sel = [e for e in sel if e["ts"] < end2]
-        if tid == 3 and first_layer:
-            sel = [e for e in sel if e["ts"] < first_layer["ts"] + first_layer["dur"]]
         colours = {}
         for e in sel:
             key = e["name"].split(" ")[0] if tid != 3 else e["name"]

@@ -1,5 +1,6 @@
 #include "hw/config/expectation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 

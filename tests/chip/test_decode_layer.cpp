@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "firmware/decode_layer.h"
 #include "hw/chip/program_run.h"
@@ -111,6 +112,27 @@ INSTANTIATE_TEST_SUITE_P(Fidelities, DecodeLayer,
                            return std::string(info.param == Fidelity::Wavelet ? "Wavelet"
                                                                               : "Stream");
                          });
+
+TEST(DecodeLayerLayout, ColoursMatchTheReferenceDesign) {
+  // y trees 1-10, x trees 11-20, KV shift 21-22; the proxy has no shift (static cache): 20.
+  // A tree uses all ten of its colours once groups and chains are long enough on both sides of
+  // the roots: 25 x 25 with 5 groups of 5 (layout only, on a wafer-sized mesh).
+  const ChipParams chip = resolve_preset("wse2").params;
+  for (const bool proxy : {false, true}) {
+    DecodeLayerSpec s = spec_of(tiny(4, 2), 25, 40, 3);
+    s.proxy = proxy;
+    s.groups = 5;
+    RouteTables tables(chip);
+    make_decode_layer_program(s)->layout(Rect{0, 0, 25, 25}, tables);
+    EXPECT_TRUE(tables.validate().empty());
+    std::set<int> used;
+    for (int y = 0; y < 25; ++y)
+      for (int x = 0; x < 25; ++x)
+        for (const Color c : tables.colours_at(chip.node({x, y}))) used.insert(c.value());
+    EXPECT_EQ(static_cast<int>(used.size()), proxy ? kDecodeLayerColours - 2 : kDecodeLayerColours);
+    EXPECT_LE(static_cast<int>(used.size()), chip.noc.colours);
+  }
+}
 
 TEST(DecodeLayerFidelity, StreamCyclesWithinOnePercentOfWavelet) {
   const DecodeLayerSpec s = spec_of(tiny(4, 2), 8, 40, 3);
