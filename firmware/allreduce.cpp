@@ -134,6 +134,72 @@ std::vector<ReduceStep> allreduce_plan(const LineAllreduce& l, int pos) {
   return out;
 }
 
+namespace {
+
+Color chain_colour(const ChainLine& l, int offset) {
+  return Color(static_cast<std::uint8_t>(l.colour_base + offset));
+}
+
+}  // namespace
+
+void install_chain_line(const ChainLine& l, RouteTables& routes) {
+  if (l.length() < 2) return;
+  auto c = l.axis == Axis::X ? row_cells(l.fixed, l.lo, l.hi) : column_cells(l.fixed, l.lo, l.hi);
+  routes.install(route_reduce_chain(c, chain_colour(l, 0), chain_colour(l, 1)));
+  std::reverse(c.begin(), c.end());
+  routes.install(route_reduce_chain(c, chain_colour(l, 2), chain_colour(l, 3)));
+}
+
+// Position k (from lo) sends towards higher positions on colour k % 2 and receives from k - 1 on
+// (k - 1) % 2; towards lower positions, q = last - k plays the same role on colours 2 and 3.
+std::vector<ReduceStep> chain_reduce_plan(const ChainLine& l, int pos, int root) {
+  std::vector<ReduceStep> out;
+  const int w = l.length(), k = pos - l.lo, r = root - l.lo, last = w - 1;
+  if (w < 2) return out;
+  auto up = [&](int i) { return chain_colour(l, i % 2); };
+  auto down = [&](int i) { return chain_colour(l, 2 + i % 2); };
+  if (k < r) {
+    if (k == 0)
+      out.push_back({ReduceStep::Send, up(0), up(0)});
+    else
+      out.push_back({ReduceStep::Relay, up(k - 1), up(k)});
+  } else if (k > r) {
+    const int q = last - k;
+    if (q == 0)
+      out.push_back({ReduceStep::Send, down(0), down(0)});
+    else
+      out.push_back({ReduceStep::Relay, down(q - 1), down(q)});
+  } else {
+    if (r > 0) out.push_back({ReduceStep::Accumulate, up(r - 1), up(r - 1)});
+    if (r < last) out.push_back({ReduceStep::Accumulate, down(last - r - 1), down(last - r - 1)});
+  }
+  return out;
+}
+
+std::vector<ReduceStep> chain_broadcast_plan(const ChainLine& l, int pos, int root) {
+  std::vector<ReduceStep> out;
+  const int w = l.length(), k = pos - l.lo, r = root - l.lo, last = w - 1;
+  if (w < 2) return out;
+  auto up = [&](int i) { return chain_colour(l, i % 2); };
+  auto down = [&](int i) { return chain_colour(l, 2 + i % 2); };
+  if (k == r) {
+    if (r < last) out.push_back({ReduceStep::Send, up(r), up(r)});
+    if (r > 0) out.push_back({ReduceStep::Send, down(last - r), down(last - r)});
+  } else if (k > r) {
+    if (k == last)
+      out.push_back({ReduceStep::Receive, up(k - 1), up(k - 1)});
+    else
+      out.push_back({ReduceStep::Forward, up(k - 1), up(k)});
+  } else {
+    const int q = last - k;
+    if (k == 0)
+      out.push_back({ReduceStep::Receive, down(q - 1), down(q - 1)});
+    else
+      out.push_back({ReduceStep::Forward, down(q - 1), down(q)});
+  }
+  return out;
+}
+
 void run_allreduce(PeContext& c, const std::vector<ReduceStep>& steps, const View& v,
                    Combine combine) {
   const bool max = combine == Combine::Max;
@@ -156,6 +222,9 @@ void run_allreduce(PeContext& c, const std::vector<ReduceStep>& steps, const Vie
         break;
       case ReduceStep::Receive:
         c.recv(s.in, v);
+        break;
+      case ReduceStep::Forward:
+        c.recv_send(s.in, s.out, v);
         break;
     }
   }

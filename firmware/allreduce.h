@@ -38,11 +38,31 @@ int nearest_divisor_to_sqrt(int n);
 void install_allreduce(const LineAllreduce& line, RouteTables& routes);
 
 struct ReduceStep {
-  enum Kind : std::uint8_t { Send, Relay, Accumulate, Receive } kind;
+  // Forward: receive, keep a copy and pass the stream on (a relayed broadcast).
+  enum Kind : std::uint8_t { Send, Relay, Accumulate, Receive, Forward } kind;
   Color in, out;
 };
 // The steps of the PE at absolute coordinate `pos` along the line, in order.
 std::vector<ReduceStep> allreduce_plan(const LineAllreduce& line, int pos);
+
+// Two relay chains along a line, one each way (colours base + 0, 1 towards higher coordinates,
+// base + 2, 3 towards lower), whose routes serve any PE of the line as root: reduce into a root
+// (each side streams towards it, receive-combine-forward), broadcast from a root (each PE's CE
+// keeps a copy and passes the stream on) and allreduce (both, root in the middle). The root may
+// change from one collective to the next on the same routes - the rotating-root reduce of
+// WaferLLM's dist-GEMM-T (waferllm-algorithms.md 2.1) and its chain allreduce
+// (mv_allreduce_add_x, 2.4). Lines over disjoint ranges of a row may share the colours.
+struct ChainLine {
+  Axis axis = Axis::X;
+  int fixed = 0;
+  int lo = 0, hi = 0;  // absolute, inclusive
+  int colour_base = 1;
+  int length() const { return hi - lo + 1; }
+};
+void install_chain_line(const ChainLine& line, RouteTables& routes);
+// The steps of the PE at absolute coordinate `pos` (root: absolute too).
+std::vector<ReduceStep> chain_reduce_plan(const ChainLine& line, int pos, int root);
+std::vector<ReduceStep> chain_broadcast_plan(const ChainLine& line, int pos, int root);
 
 enum class Combine : std::uint8_t { Add, Max };
 // Issues the steps as synchronous fabric ops on v (as WaferLLM's collectives do).

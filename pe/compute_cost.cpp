@@ -97,6 +97,28 @@ OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
   return c;
 }
 
+OpCost matmul_cost(const PeParams& pe, std::int64_t mt, std::int64_t kt, std::int64_t nt,
+                   MapOrder order) {
+  if (order == MapOrder::Fastest) order = best_matmul_order(pe, mt, kt, nt);
+  return order == MapOrder::Columns ? map_fma_cost(pe, kt * nt, mt)
+                                    : map_fma_cost(pe, mt * kt, nt, mt);
+}
+
+MapOrder best_matmul_order(const PeParams& pe, std::int64_t mt, std::int64_t kt, std::int64_t nt) {
+  return matmul_cost(pe, mt, kt, nt, MapOrder::Rows).cycles <
+                 matmul_cost(pe, mt, kt, nt, MapOrder::Columns).cycles
+             ? MapOrder::Rows
+             : MapOrder::Columns;
+}
+
+OpCost map_copy_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
+                     std::int64_t stride) {
+  PeParams strided = pe;
+  strided.lanes.f16_copy = strided_lanes(pe.lanes.f16_copy, stride);
+  const OpCost one = vector_cost(strided, VectorOp::Copy, DType::F16, length);
+  return OpCost{Cycles(one.cycles.count() * std::max<std::int64_t>(0, iterations)), 0};
+}
+
 double strided_lanes(double full, std::int64_t stride) {
   if (stride == 0 || stride == 1) return full;
   switch (stride % 8) {

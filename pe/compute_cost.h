@@ -46,6 +46,19 @@ OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t elemen
 // `stride`: the element stride of the walked operand (wafer-fabric.md 2.2, strided operands).
 OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
                     std::int64_t stride = 1);
+// The two loop orders of a tile product C[mt x nt] += A[mt x kt] B[kt x nt] (C stored n-major):
+// Columns - kt * nt ops of length mt (WaferLLM's MeshGEMM loop); Rows - mt * kt ops of length nt
+// walking C with stride mt; Fastest - whichever costs less for the tile shape (the loop order a
+// firmware author picks at compile time).
+enum class MapOrder : std::uint8_t { Columns, Rows, Fastest };
+OpCost matmul_cost(const PeParams& pe, std::int64_t mt, std::int64_t kt, std::int64_t nt,
+                   MapOrder order);
+// The cheaper of the two for a tile shape.
+MapOrder best_matmul_order(const PeParams& pe, std::int64_t mt, std::int64_t kt, std::int64_t nt);
+// A map of `iterations` f16 copies of `length` elements whose source walks with `stride` (a
+// local transpose).
+OpCost map_copy_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
+                     std::int64_t stride);
 // Elements per cycle of a DSD walking memory with `stride` (documented for WSE-2): strides 0, 1
 // and stride % 8 in {2, 3, 5, 6} run at full width; % 8 in {1, 7} at 2 per cycle; % 8 == 0 at 1;
 // % 8 == 4 is documented inconsistently ("two operations per cycle, or a SIMD width of 4"): we

@@ -89,8 +89,10 @@ void PeContext::recv_add_send(Color in, Color out, const View& mem, bool async, 
 void PeContext::recv_send(Color in, Color out, const View& mem, bool async, OnDone done) {
   pe_.issue(PeEngine::relay_op(PeEngine::Op::Kind::RecvSend, in, out, mem, async, done, false));
 }
-void PeContext::matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt) {
+void PeContext::matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt,
+                           MapOrder order) {
   PeEngine::Op o;
+  o.order = order;
   o.kind = PeEngine::Op::Kind::MatMul;
   o.dst = c;
   o.a = a;
@@ -114,6 +116,15 @@ void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, in
   o.nt = nt;
   o.row_stride = row_stride;
   o.col_stride = col_stride;
+  pe_.issue(o);
+}
+void PeContext::transpose(const View& dst, const View& src, int rows, int cols) {
+  PeEngine::Op o;
+  o.kind = PeEngine::Op::Kind::Transpose;
+  o.dst = dst;
+  o.a = src;
+  o.mt = rows;
+  o.nt = cols;
   pe_.issue(o);
 }
 void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands,
@@ -397,14 +408,27 @@ void PeEngine::apply_vector(const Op& op) {
 }
 
 OpCost PeEngine::compute_cost(const Op& op) const {
-  if (op.kind == Op::Kind::MatMul)
-    return map_fma_cost(chip_.pe, static_cast<std::int64_t>(op.kt) * op.nt, op.mt);
+  if (op.kind == Op::Kind::MatMul) return matmul_cost(chip_.pe, op.mt, op.kt, op.nt, op.order);
   if (op.kind == Op::Kind::Gemv) return map_fma_cost(chip_.pe, op.mt, op.nt, op.col_stride);
+  if (op.kind == Op::Kind::Transpose) return map_copy_cost(chip_.pe, op.nt, op.mt, op.nt);
   if (op.dst.length == 0) return OpCost{scalar_cost(chip_.pe, op.scalar_instructions), 0};
   return vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op));
 }
 
 void PeEngine::apply_map(const Op& op) {
+  if (op.kind == Op::Kind::Transpose) {
+    const auto rows = static_cast<std::uint32_t>(op.mt), cols = static_cast<std::uint32_t>(op.nt);
+    if (!sram_.functional()) {
+      const std::uint64_t bytes = static_cast<std::uint64_t>(rows) * cols * 2;
+      sram_.count(bytes, bytes);
+      return;
+    }
+    for (std::uint32_t r = 0; r < rows; ++r)
+      for (std::uint32_t c = 0; c < cols; ++c)
+        sram_.write_f16(op.dst.buffer, op.dst.offset + c * rows + r,
+                        sram_.read_f16(op.a.buffer, op.a.offset + r * cols + c));
+    return;
+  }
   const std::uint64_t kt = static_cast<std::uint64_t>(op.kt),
                       nt = static_cast<std::uint64_t>(op.nt),
                       mt = static_cast<std::uint64_t>(op.mt);

@@ -87,13 +87,19 @@ class PeContext {
   // iteration, each costing vector_setup + length / lanes.
   // GEMM tile: for k < kt, n < nt: c[n*mt .. +mt] += a[k*mt .. +mt] * b[k*nt + n]
   // (a k-major, b row-major, c n-major).
-  void matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt);
+  // `order` (pe/compute_cost.h): the loop order and so the cost; the result is the same (each
+  // element accumulates over k in order either way).
+  void matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt,
+                  MapOrder order = MapOrder::Columns);
   // GEMV tile: for m < mt: y[0 .. nt] += x[m] * w[m*nt .. +nt] (w row-major).
   void gemv_acc(const View& y, const View& x, const View& w, int mt, int nt);
   // The same with w[m * row_stride + n * col_stride]: col_stride > 1 walks a column of a
   // row-major matrix (y = W x for W stored [n][m]), at the strided-DSD rate.
   void gemv_acc(const View& y, const View& x, const View& w, int mt, int nt, int row_stride,
                 int col_stride);
+  // Local transpose: dst[c * rows + r] = src[r * cols + c] (src rows x cols row-major), as a map
+  // of `cols` copies of `rows` elements whose source walks with stride `cols`.
+  void transpose(const View& dst, const View& src, int rows, int cols);
   void activate(int task);
   void block(int task);
   void unblock(int task);
@@ -214,6 +220,7 @@ class PeEngine {
       Route,
       MatMul,
       Gemv,
+      Transpose,
       Continue,  // then(): run the continuation, which issues the task's next ops
       Mark       // mark(): note the cycle the main thread gets here
     } kind = Kind::Vector;
@@ -236,8 +243,9 @@ class PeEngine {
     OnDone done;
     View dst, a, b;
     float scalar = 0;
-    int mt = 0, kt = 0, nt = 0;            // MatMul (mt, kt, nt) and Gemv (mt, nt) tile shape
+    int mt = 0, kt = 0, nt = 0;  // MatMul (mt, kt, nt), Gemv (mt, nt), Transpose (rows, cols)
     int row_stride = 0, col_stride = 1;    // Gemv: w[m * row_stride + n * col_stride]
+    MapOrder order = MapOrder::Columns;    // MatMul loop order
     std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
     std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
   };
@@ -254,7 +262,9 @@ class PeEngine {
   static bool sends(Op::Kind k) {
     return k == Op::Kind::Send || k == Op::Kind::RecvAddSend || k == Op::Kind::RecvSend;
   }
-  static bool is_map(Op::Kind k) { return k == Op::Kind::MatMul || k == Op::Kind::Gemv; }
+  static bool is_map(Op::Kind k) {
+    return k == Op::Kind::MatMul || k == Op::Kind::Gemv || k == Op::Kind::Transpose;
+  }
   // Cycles and flops of a vector, scalar or map op on the main thread.
   OpCost compute_cost(const Op& op) const;
   void apply_map(const Op& op);
