@@ -420,6 +420,36 @@ class PrefillLayerProgram : public Program {
     return fp;
   }
 
+  // Every P-step pass costs P x (its step's slowest part - compute, or the A or B tile on the
+  // link - plus the step's fixed fabric and task overheads); alignments P/2 two-hop shifts; the
+  // score and P.V passes add a chain over half a segment per step.
+  double estimate_cycles(const ChipParams& chip) const {
+    const PeParams& pe = chip.pe;
+    const double p = p_, s = s_tok_, link = static_cast<double>(chip.link_period().count());
+    const double hop = static_cast<double>(chip.noc.hop_latency.count() +
+                                           chip.noc.router_latency.count()),
+                 ramp = static_cast<double>(chip.noc.ramp_latency.count());
+    const double overhead = static_cast<double>(pe.send_dispatch.count()) + 2 * ramp + 2 * hop +
+                            3 * static_cast<double>(pe.task_switch.count());
+    auto wav = [&](double halfs) { return std::ceil(halfs / 2) * link; };
+    auto mm = [&](double m, double k, double n) {
+      return static_cast<double>(matmul_cost(pe, static_cast<std::int64_t>(m),
+                                             static_cast<std::int64_t>(k),
+                                             static_cast<std::int64_t>(n), MapOrder::Fastest)
+                                     .cycles.count());
+    };
+    auto gemm = [&](double kt, double nt) {
+      return p * (std::max({mm(s, kt, nt), wav(s * kt), wav(kt * nt)}) + overhead);
+    };
+    auto align = [&](double kt) { return std::floor(p / 2) * (wav(s * kt) + overhead); };
+    const double dx = dx_, f = f_, nq = nq_, nk = nk_, hg = hg_, d2 = d2_, w = cpg_;
+    const double chain = w / 2 * (2 * ramp + hop) + wav(hg * s * s);
+    const double scores = p * (2 * hg * mm(s, d2, s) + chain + overhead);
+    const double attend = p * (hg * mm(s, s, nk) + chain + overhead);
+    return gemm(dx, nq) + 2 * gemm(dx, nk) + gemm(nq, dx) + 2 * gemm(dx, f) + gemm(f, dx) +
+           2 * align(dx) + align(nq) + align(f) + scores + attend;
+  }
+
   nlohmann::ordered_json config_json() const override {
     nlohmann::ordered_json j;
     j["tokens"] = s_.tokens;
@@ -875,6 +905,10 @@ const std::vector<std::string>& prefill_layer_phase_names() {
 
 LayerFootprint prefill_layer_footprint(const PrefillLayerSpec& spec) {
   return PrefillLayerProgram(spec).footprint();
+}
+
+double prefill_layer_estimate(const PrefillLayerSpec& spec, const ChipParams& chip) {
+  return PrefillLayerProgram(spec).estimate_cycles(chip);
 }
 
 PrefillOutputs read_prefill_outputs(const Program& program, PeArray& pes, const Rect& rect) {

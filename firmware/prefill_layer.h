@@ -67,6 +67,10 @@ const std::vector<std::string>& prefill_layer_phase_names();
 // prefill leaves it (kv_per_token is per token of a row).
 LayerFootprint prefill_layer_footprint(const PrefillLayerSpec& spec);
 
+// An analytic estimate of the layer's cycles (for ranking grids before simulating; the
+// simulation is the figure to use).
+double prefill_layer_estimate(const PrefillLayerSpec& spec, const ChipParams& chip);
+
 // What a functional run left in SRAM: the layer output and the KV cache.
 PrefillOutputs read_prefill_outputs(const Program& program, PeArray& pes, const Rect& rect);
 

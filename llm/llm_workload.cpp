@@ -12,6 +12,7 @@
 #include "firmware/allreduce.h"
 #include "firmware/decode_layer.h"
 #include "firmware/kernels.h"
+#include "firmware/prefill_layer.h"
 #include "hw/chip/program_run.h"
 #include "hw/core/error.h"
 #include "hw/core/output.h"
@@ -23,6 +24,9 @@ namespace {
 
 enum class Attention : std::uint8_t { Gqa, Proxy };
 enum class Coverage : std::uint8_t { Sampled, All };
+// Wafer: WaferLLM's prefill layer program; Sequential: the prompt token by token through the
+// decode program (a baseline); None: the prompt's KV cache is given.
+enum class Prefill : std::uint8_t { Wafer, Sequential, None };
 
 struct LlmParams {
   std::string model;
@@ -32,9 +36,10 @@ struct LlmParams {
   Attention attention = Attention::Gqa;
   Coverage layers = Coverage::Sampled;  // Sampled: one representative layer per step
   Coverage steps = Coverage::Sampled;   // Sampled: one simulation per distinct step program
-  bool launcher = false;           // WaferLLM's launcher accounting: one layer on one grid x layers
-  bool prefill_sequential = true;  // prompt tokens pass through the decode program one by one
-  double gpu_tokens_per_s = 0;     // for the paper's energy comparison (0: not made)
+  bool launcher = false;  // WaferLLM's launcher accounting: one layer on one grid x layers
+  Prefill prefill = Prefill::Wafer;
+  int prefill_grid = 0;
+  double gpu_tokens_per_s = 0;  // for the paper's energy comparison (0: not made)
   int gpu_count = 1;
   double power_ratio = 37.5;  // wafer power / one GPU's power (WaferLLM's assumption)
 };
@@ -95,13 +100,21 @@ const ParamTable<LlmParams>& llm_table() {
         "WaferLLM's decode launcher reports, one layer on one P x P grid times the layer count "
         "(no LM head, no hand-offs, the model need not fit)",
         [](LlmParams & p) -> auto& { return p.launcher; });
-    t.choice<bool>(
-        "prefill", {{"sequential", true}, {"none", false}}, "sequential",
-        "sequential: the prompt passes token by token through the decode layer program (a "
-        "baseline; WaferLLM's MeshGEMM prefill is not modelled yet) and yields the first output "
-        "token, then output_tokens - 1 decode steps; none: no prefill, the prompt's KV cache is "
-        "taken as spread evenly over the rows and output_tokens decode steps run",
-        [](LlmParams & p) -> auto& { return p.prefill_sequential; });
+    t.choice<Prefill>(
+        "prefill",
+        {{"wafer", Prefill::Wafer}, {"sequential", Prefill::Sequential}, {"none", Prefill::None}},
+        "wafer",
+        "wafer: WaferLLM's prefill layer program (MeshGEMM projections, dist-GEMM-T scores) on "
+        "prefill regions, the first output token from the LM head, the weights and KV cache "
+        "remapped to the decode regions, then output_tokens - 1 decode steps; sequential: the "
+        "prompt token by token through the decode layer program (a baseline); none: the prompt's "
+        "KV cache is given, spread evenly over the rows, and output_tokens decode steps run",
+        [](LlmParams & p) -> auto& { return p.prefill; });
+    t.integer(
+        "prefill_grid", UnitKind::None, "0", 0, 4096,
+        "P of the P x P prefill regions (prefill: wafer); 0 = the grid with the lowest estimated "
+        "prefill time whose regions hold the model (simulation time grows as P^3)",
+        [](LlmParams & p) -> auto& { return p.prefill_grid; });
     t.real(
         "gpu_tokens_per_s", UnitKind::None, "0", 0, 1e9,
         "a GPU setup's decode tokens/s for WaferLLM's energy comparison (e.g. 78.9 for LLaMA3-8B "
@@ -156,7 +169,8 @@ int tokens_per_row_needed(const LlmParams& p, int grid) {
   if (p.attention == Attention::Proxy) return (ctx + grid - 1) / grid;
   if (p.kv == KvPolicy::Concat)  // the bottom row takes every new token, prompt ones too when
                                  // the prompt is fed token by token
-    return (p.prefill_sequential ? p.prompt_tokens : (p.prompt_tokens + grid - 1) / grid) +
+    return (p.prefill == Prefill::Sequential ? p.prompt_tokens
+                                             : (p.prompt_tokens + grid - 1) / grid) +
            p.output_tokens + 1;
   return (ctx + grid - 1) / grid + 2;  // the new token and a shift arriving from below
 }
@@ -279,6 +293,94 @@ Placement plan(const Scenario& s, const ModelSpec& m, const LayerShape& shape, c
       "Use a chip with more SRAM or PEs, fewer output tokens, or kv_policy shift");
 }
 
+// Where prefill runs: P x P regions tiling the mesh from its origin, each holding `per_region`
+// layers (their weights in the prefill layout and the KV cache prefill leaves).
+struct PrefillPlacement {
+  int grid = 0, regions_available = 0, regions_used = 0, per_region = 0;
+  std::vector<Coord> origins;
+  double estimate = 0;  // cycles of one layer (analytic)
+};
+
+PrefillLayerSpec prefill_spec(const LayerShape& shape, const LlmParams& p, int grid) {
+  PrefillLayerSpec spec;
+  spec.shape = shape;
+  spec.grid = grid;
+  spec.tokens = p.prompt_tokens;
+  return spec;
+}
+
+bool try_place_prefill(const ChipParams& chip, const ModelSpec& m, const LayerShape& shape,
+                       const LlmParams& p, int grid, PrefillPlacement& out, std::string& why) {
+  LayerFootprint fp;
+  try {
+    fp = prefill_layer_footprint(prefill_spec(shape, p, grid));
+  } catch (const std::invalid_argument& e) {
+    why = e.what();
+    return false;
+  }
+  const std::int64_t avail = chip.pe.sram_bytes - chip.pe.sram_reserved - fp.scratch;
+  const std::int64_t per_layer = fp.weights + fp.kv_per_token * tile_of(p.prompt_tokens, grid);
+  if (avail < per_layer) {
+    why = "a prefill layer needs " + std::to_string(per_layer + fp.scratch) +
+          " B per PE, more than the " + std::to_string(chip.pe.sram_bytes - chip.pe.sram_reserved) +
+          " B a PE has";
+    return false;
+  }
+  const int per_region = static_cast<int>(std::min<std::int64_t>(m.layers, avail / per_layer));
+  const int across = chip.mesh.width / grid, down = chip.mesh.height / grid;
+  const int used = (m.layers + per_region - 1) / per_region;
+  if (used > across * down) {
+    why = std::to_string(across * down) + " prefill regions of " + std::to_string(grid) + "x" +
+          std::to_string(grid) + " hold " + std::to_string(across * down * per_region) + " of " +
+          std::to_string(m.layers) + " layers";
+    return false;
+  }
+  out.grid = grid;
+  out.regions_available = across * down;
+  out.regions_used = used;
+  out.per_region = (m.layers + used - 1) / used;  // spread evenly
+  out.origins.clear();
+  for (int r = 0; r < used; ++r) out.origins.push_back({(r % across) * grid, (r / across) * grid});
+  out.estimate = prefill_layer_estimate(prefill_spec(shape, p, grid), chip);
+  return true;
+}
+
+PrefillPlacement plan_prefill(const Scenario& s, const ModelSpec& m, const LayerShape& shape,
+                              const LlmParams& p) {
+  const ChipParams& chip = s.chip.params;
+  PrefillPlacement pl;
+  std::string why;
+  if (p.prefill_grid > 0) {
+    if (!try_place_prefill(chip, m, shape, p, p.prefill_grid, pl, why))
+      throw ConfigError(workload_location(s, "prefill_grid"), "workload.prefill_grid",
+                        "model '" + m.name + "' does not fit " + std::to_string(p.prefill_grid) +
+                            "x" + std::to_string(p.prefill_grid) + " prefill regions: " + why,
+                        "", "Use a larger grid, or 0 to let the planner choose");
+    return pl;
+  }
+  // Ranked by the analytic prefill time: layers x layer estimate + hand-off distance.
+  std::string last_why = "the mesh is smaller than 2 x 2";
+  PrefillPlacement chosen;
+  double best = 0;
+  for (int grid = std::min(chip.mesh.width, chip.mesh.height); grid >= 2; --grid) {
+    if (!try_place_prefill(chip, m, shape, p, grid, pl, why)) {
+      last_why = why;
+      continue;
+    }
+    const double t = m.layers * pl.estimate + static_cast<double>((pl.regions_used - 1) * grid) *
+                                                  static_cast<double>(chip.noc.hop_latency.count());
+    if (chosen.grid == 0 || t < best) {
+      best = t;
+      chosen = pl;
+    }
+  }
+  if (chosen.grid > 0) return chosen;
+  throw ConfigError(workload_location(s, "prefill"), "workload.prefill",
+                    "model '" + m.name +
+                        "' does not fit this chip's prefill regions at any grid (" + last_why + ")",
+                    "wafer, sequential, none", "Use a shorter prompt or prefill: sequential");
+}
+
 class LlmWorkload : public Workload {
  public:
   LlmWorkload(const Scenario& s, LlmParams p)
@@ -287,6 +389,7 @@ class LlmWorkload : public Workload {
         model_(resolve_model(s, p_.model)),
         shape_(layer_shape_of(model_)) {
     placement_ = plan(s_, model_, shape_, p_);
+    if (p_.prefill == Prefill::Wafer) prefill_ = plan_prefill(s_, model_, shape_, p_);
     if (s_.run.data == DataMode::Functional && p_.attention == Attention::Proxy &&
         p_.prompt_tokens % placement_.grid != 0)
       throw ConfigError(workload_location(s_, "prompt_tokens"), "workload.prompt_tokens",
@@ -299,6 +402,7 @@ class LlmWorkload : public Workload {
     j["model_architecture"] = model_.architecture;
     j["decode_grid"] = placement_.grid;
     j["groups"] = placement_.groups;
+    if (p_.prefill == Prefill::Wafer) j["prefill_grid"] = prefill_.grid;
     return j;
   }
 
@@ -314,6 +418,9 @@ class LlmWorkload : public Workload {
   };
   StepRun simulate_layer(int generated, int region, std::uint64_t seed, bool fields = false) const;
   PlainRun simulate_lm_head() const;
+  StepRun simulate_prefill_layer(int region, std::uint64_t seed, bool fields) const;
+  std::int64_t prefill_handoff_cycles(int from, int to) const;
+  double remap_cycles(EnergyCounters& events) const;
   std::int64_t handoff_cycles(int from, int to) const;
 
   Scenario s_;
@@ -321,13 +428,15 @@ class LlmWorkload : public Workload {
   ModelSpec model_;
   LayerShape shape_;
   Placement placement_;
+  PrefillPlacement prefill_;
 };
 
 LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region, std::uint64_t seed,
                                                  bool fields) const {
   const auto t0 = std::chrono::steady_clock::now();
   DecodeLayerSpec spec = layer_spec(shape_, p_, placement_.grid, placement_.groups);
-  spec.prompt = p_.prefill_sequential ? 0 : p_.prompt_tokens;  // tokens cached before step 0
+  spec.prompt =
+      p_.prefill == Prefill::Sequential ? 0 : p_.prompt_tokens;  // tokens cached before step 0
   spec.generated = generated;
   const bool functional = s_.run.data == DataMode::Functional;
   if (functional) {
@@ -350,6 +459,105 @@ LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region, std:
   out.energy = r.energy;
   out.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
+}
+
+LlmWorkload::StepRun LlmWorkload::simulate_prefill_layer(int region, std::uint64_t seed,
+                                                         bool fields) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  PrefillLayerSpec spec = prefill_spec(shape_, p_, prefill_.grid);
+  const bool functional = s_.run.data == DataMode::Functional;
+  if (functional) {
+    spec.weights = std::make_shared<LayerWeights>(random_layer_weights(shape_, seed));
+    spec.input = std::make_shared<std::vector<float>>(
+        random_prefill_input(shape_, p_.prompt_tokens, seed * 7919 + 1));
+  }
+  const auto program = make_prefill_layer_program(spec);
+  const Coord o = prefill_.origins[static_cast<std::size_t>(region)];
+  const PlainRun r =
+      run_program_plain(s_.chip.params, *program, Rect{o.x, o.y, prefill_.grid, prefill_.grid},
+                        s_.run.fidelity, functional, fields);
+  StepRun out;
+  out.fields = r.fields;
+  out.layer_cycles = r.cycles_max;
+  out.phase_end = r.marks_max;
+  out.energy = r.energy;
+  out.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+// Prefill's layer output ([prompt][hidden] over the whole region) moves to the same PEs of the
+// next region: every PE sends its tile at once over the regions' distance (analytic).
+std::int64_t LlmWorkload::prefill_handoff_cycles(int from, int to) const {
+  const ChipParams& c = s_.chip.params;
+  const Coord a = prefill_.origins[static_cast<std::size_t>(from)],
+              b = prefill_.origins[static_cast<std::size_t>(to)];
+  const std::int64_t hops = std::abs(a.x - b.x) + std::abs(a.y - b.y);
+  const std::int64_t wavelets = (static_cast<std::int64_t>(tile_of(model_.hidden, prefill_.grid)) *
+                                     tile_of(p_.prompt_tokens, prefill_.grid) +
+                                 1) /
+                                2;
+  return c.pe.send_dispatch.count() + 2 * c.noc.ramp_latency.count() +
+         hops * c.noc.hop_latency.count() + (wavelets - 1) * c.link_period().count() +
+         c.pe.task_switch.count();
+}
+
+// The prefill -> decode switch (waferllm-algorithms.md 2.6): every layer's weights and the
+// prompt's KV cache move from the prefill regions' layout to the decode regions' layout. A lower
+// bound on a mesh: the busiest cut (for each column and row boundary, the bytes that must cross
+// it one way, each layer's data spread evenly over its source and destination regions, over the
+// links across the cut), or a PE's own injection, whichever is longer, plus the longest
+// distance. Also counts the wavelets' link and router traversals (centre to centre).
+double LlmWorkload::remap_cycles(EnergyCounters& events) const {
+  const ChipParams& c = s_.chip.params;
+  const int L = model_.layers;
+  const double E = model_.hidden, Q = shape_.q_dim(), K = shape_.kv_dim(), F = shape_.ffn;
+  const double weights = 2.0 * (E * Q + 2 * E * K + Q * E + 3 * E * F + 2 * E);
+  const double kv = 2.0 * 2 * K * p_.prompt_tokens * p_.batch;
+  const double bytes = weights + kv;  // per layer
+  struct Box {
+    double x0, y0, w;
+  };
+  auto src = [&](int l) {
+    const Coord o = prefill_.origins[static_cast<std::size_t>(
+        std::min(l / prefill_.per_region, prefill_.regions_used - 1))];
+    return Box{static_cast<double>(o.x), static_cast<double>(o.y),
+               static_cast<double>(prefill_.grid)};
+  };
+  auto dst = [&](int l) {
+    const Coord o = placement_.origins[static_cast<std::size_t>(
+        std::min(l / placement_.per_region, placement_.regions_used - 1))];
+    return Box{static_cast<double>(o.x), static_cast<double>(o.y),
+               static_cast<double>(placement_.grid)};
+  };
+  auto below = [](double cut, double lo, double w) { return std::clamp((cut - lo) / w, 0.0, 1.0); };
+  const double link_bytes = 4.0 / static_cast<double>(c.link_period().count());
+  double worst = 0, far = 0;
+  for (int axis = 0; axis < 2; ++axis) {
+    const int extent = axis == 0 ? c.mesh.width : c.mesh.height;
+    const int across = axis == 0 ? c.mesh.height : c.mesh.width;  // links crossing the cut
+    for (int cut = 1; cut < extent; ++cut) {
+      double forward = 0, back = 0;
+      for (int l = 0; l < L; ++l) {
+        const Box a = src(l), b = dst(l);
+        const double fa = below(cut, axis == 0 ? a.x0 : a.y0, a.w),
+                     fb = below(cut, axis == 0 ? b.x0 : b.y0, b.w);
+        (fa > fb ? forward : back) += bytes * std::fabs(fa - fb);
+      }
+      worst = std::max(worst, std::max(forward, back) / (across * link_bytes));
+    }
+  }
+  double inject = 0;
+  for (int l = 0; l < L; ++l) {
+    const Box a = src(l), b = dst(l);
+    const double hops = std::fabs(a.x0 + a.w / 2 - b.x0 - b.w / 2) +
+                        std::fabs(a.y0 + a.w / 2 - b.y0 - b.w / 2) + (a.w + b.w) / 2;
+    far = std::max(far, hops);
+    const double wavelets = bytes / 4;
+    events.link_traversals += wavelets * hops;
+    events.router_traversals += wavelets * (hops + 1);
+    inject = std::max(inject, bytes * prefill_.per_region / (a.w * a.w) / link_bytes);
+  }
+  return std::max(worst, inject) + far * static_cast<double>(c.noc.hop_latency.count());
 }
 
 PlainRun LlmWorkload::simulate_lm_head() const {
@@ -395,10 +603,14 @@ RunResult LlmWorkload::run() {
   // Passes through the model: with sequential prefill, one per prompt token (the last yields the
   // first output token) then one per further output token, all on one growing cache; without,
   // one per output token on a cache that starts with the prompt.
-  const bool seq = p_.prefill_sequential;
+  // With prefill on the wafer, the first output token comes from prefill and output_tokens - 1
+  // decode steps follow on the prompt's cache.
+  const bool seq = p_.prefill == Prefill::Sequential, wafer = p_.prefill == Prefill::Wafer;
   const int base = seq ? 0 : p_.prompt_tokens;
   const int prefill_passes = seq ? p_.prompt_tokens : 0;
-  const int steps = seq ? p_.prompt_tokens + p_.output_tokens - 1 : p_.output_tokens;
+  const int steps = seq     ? p_.prompt_tokens + p_.output_tokens - 1
+                    : wafer ? p_.output_tokens - 1
+                            : p_.output_tokens;
   auto is_prefill = [&](int i) { return i < prefill_passes; };
   auto has_lm_head = [&](int i) { return !seq || i >= p_.prompt_tokens - 1; };
   const double us_per_cycle = 1e6 / chip.clock_hz;
@@ -441,13 +653,79 @@ RunResult LlmWorkload::run() {
     handoff_events.router_traversals += wavelets * (hops + 1);
   }
   EnergyBreakdown energy_sum, prefill_energy;
+  int sims = 0;
+  double sim_wall = 0;
+  // Prefill on the wafer: one representative layer (or every layer on its own region), the
+  // hand-offs between prefill regions, the LM head for the first token; requests of a batch one
+  // after another. Then the remap into the decode layout.
+  StepRun prefill_run;
+  std::int64_t prefill_layers_cycles = 0, prefill_handoffs = 0, prefill_cycles_per_request = 0;
+  double remap = 0;
+  EnergyCounters remap_events;
+  if (wafer) {
+    const int PL = model_.layers;
+    auto pregion = [&](int l) {
+      return std::min(l / prefill_.per_region, prefill_.regions_used - 1);
+    };
+    prefill_run = simulate_prefill_layer(0, static_cast<std::uint64_t>(s_.run.seed) + 7777, true);
+    ++sims;
+    sim_wall += prefill_run.wall;
+    prefill_layers_cycles = prefill_run.layer_cycles * PL;
+    EnergyCounters events = prefill_run.energy.scaled(PL);
+    if (p_.layers == Coverage::All) {
+      prefill_layers_cycles = prefill_run.layer_cycles;
+      events = prefill_run.energy;
+      for (int l = 1; l < PL; ++l) {
+        const StepRun other = simulate_prefill_layer(
+            pregion(l), static_cast<std::uint64_t>(s_.run.seed) + 7777, false);
+        ++sims;
+        sim_wall += other.wall;
+        prefill_layers_cycles += other.layer_cycles;
+        events += other.energy;
+      }
+    }
+    if (s_.run.progress)
+      std::fprintf(stderr, "llm: prefill layer simulated on %dx%d (%d runs, %.1f s)\n",
+                   prefill_.grid, prefill_.grid, sims, sim_wall);
+    for (int l = 1; l < PL; ++l)
+      if (pregion(l) != pregion(l - 1)) {
+        prefill_handoffs += prefill_handoff_cycles(pregion(l - 1), pregion(l));
+        const Coord a = prefill_.origins[static_cast<std::size_t>(pregion(l - 1))],
+                    b = prefill_.origins[static_cast<std::size_t>(pregion(l))];
+        const double hops = std::abs(a.x - b.x) + std::abs(a.y - b.y);
+        const double wavelets =
+            static_cast<double>(prefill_.grid) * prefill_.grid *
+            ((tile_of(model_.hidden, prefill_.grid) * tile_of(p_.prompt_tokens, prefill_.grid) +
+              1) /
+             2);
+        events.link_traversals += wavelets * hops;
+        events.router_traversals += wavelets * (hops + 1);
+      }
+    prefill_cycles_per_request = prefill_layers_cycles + prefill_handoffs + lm_run.cycles_max;
+    events = events.scaled(p_.batch);
+    events += lm_run.energy;  // already for the batch
+    const double prefill_pes =
+        static_cast<double>(prefill_.grid) * prefill_.grid * prefill_.regions_used;
+    const double seconds =
+        static_cast<double>(prefill_cycles_per_request) * p_.batch / chip.clock_hz;
+    remap = remap_cycles(remap_events);
+    const EnergyBreakdown pe = energy_of(chip.energy, events, prefill_pes * seconds);
+    // Static power during the remap: the larger of the two placements' PEs.
+    const EnergyBreakdown re =
+        energy_of(chip.energy, remap_events,
+                  std::max(prefill_pes, static_cast<double>(P) * P * placement_.regions_used) *
+                      remap / chip.clock_hz);
+    prefill_energy.compute = pe.compute + re.compute;
+    prefill_energy.sram = pe.sram + re.sram;
+    prefill_energy.router = pe.router + re.router;
+    prefill_energy.wire = pe.wire + re.wire;
+    prefill_energy.static_energy = pe.static_energy + re.static_energy;
+  }
   using Key = std::tuple<int, int, bool>;
   std::map<Key, StepRun> classes;
   std::vector<StepRun> per_step(static_cast<std::size_t>(steps));
   std::vector<int> simulated(static_cast<std::size_t>(steps), 0);
   std::vector<std::int64_t> token_cycles(static_cast<std::size_t>(steps));
-  int sims = 0;
-  double sim_wall = 0;
   for (int g = 0; g < steps; ++g) {
     Key key{0, 0, false};
     if (p_.attention == Attention::Proxy) {
@@ -513,7 +791,8 @@ RunResult LlmWorkload::run() {
   // The first decode pass stands for the layer in the breakdowns and pictures (the first pass
   // when there is no decode pass).
   const int first_decode = decode_steps > 0 ? prefill_passes : 0;
-  const StepRun& first = per_step[static_cast<std::size_t>(first_decode)];
+  static const StepRun no_step;
+  const StepRun& first = steps > 0 ? per_step[static_cast<std::size_t>(first_decode)] : no_step;
   const std::int64_t layer_first =
       p_.layers == Coverage::All ? first.layer_cycles / L : first.layer_cycles;
 
@@ -530,11 +809,33 @@ RunResult LlmWorkload::run() {
   m["decode_layer_cycles_first_step"] = layer_first;
   m["lm_head_cycles"] = lm_head;
   m["handoff_cycles_per_token"] = handoffs;
-  if (seq) {
+  if (wafer) {
+    // Requests of a batch are prefilled one after another: the batch's first tokens are all out
+    // after batch x one request's prefill.
+    const double prefill_us =
+        static_cast<double>(prefill_cycles_per_request) * p_.batch * us_per_cycle;
+    m["prefill_method"] =
+        "wafer: WaferLLM's prefill layer program (MeshGEMM projections, dist-GEMM-T scores, "
+        "segment softmax) on " +
+        std::to_string(prefill_.grid) + "x" + std::to_string(prefill_.grid) +
+        " prefill regions, LM head for the first token, weights and KV remapped to the decode "
+        "regions";
+    m["prefill_grid"] = prefill_.grid;
+    m["prefill_regions_used"] = prefill_.regions_used;
+    m["prefill_layers_per_region"] = prefill_.per_region;
+    m["prefill_layer_cycles"] = prefill_run.layer_cycles;
+    m["prefill_layer_cycles_estimate"] = std::round(prefill_.estimate);
+    m["prefill_handoff_cycles"] = prefill_handoffs;
+    m["ttft_ms"] = prefill_us / 1e3;
+    m["prefill_tokens_per_s"] =
+        static_cast<double>(p_.prompt_tokens) * p_.batch / (prefill_us * 1e-6);
+    m["prefill_to_decode_remap_ms"] = remap * us_per_cycle / 1e3;
+    m["e2e_tokens_per_s"] =
+        p_.output_tokens / ((prefill_us + (remap + decode_cycles) * us_per_cycle) * 1e-6);
+  } else if (seq) {
     const double ttft_us = prefill_cycles * us_per_cycle;
     m["prefill_method"] =
-        "sequential: prompt tokens one by one through the decode layer program (a baseline; "
-        "WaferLLM's MeshGEMM prefill is not modelled yet)";
+        "sequential: prompt tokens one by one through the decode layer program (a baseline)";
     m["ttft_ms"] = ttft_us / 1e3;
     m["prefill_tokens_per_s"] = static_cast<double>(p_.prompt_tokens) * p_.batch / (ttft_us * 1e-6);
     m["e2e_tokens_per_s"] =
@@ -562,7 +863,8 @@ RunResult LlmWorkload::run() {
     per_token.to_metrics(m, "energy_per_token_mj_decode_", 1e3);
     m["decode_power_w"] = per_token.total() * p_.batch / (tpot_us * 1e-6);
   }
-  if (seq)
+  // Prefill energy per prompt token (wafer: including the remap into the decode layout).
+  if (seq || wafer)
     per(prefill_energy, static_cast<double>(p_.prompt_tokens) * p_.batch)
         .to_metrics(m, "energy_per_token_mj_prefill_", 1e3);
   m["energy_table"] = chip.energy.table + " v" + std::to_string(chip.energy.table_version);
@@ -621,6 +923,13 @@ RunResult LlmWorkload::run() {
   // Per-step and per-op breakdowns.
   std::ostringstream steps_csv;
   steps_csv << "pass,phase,context,simulated,layer_cycles,token_cycles,token_us\n";
+  if (wafer) {  // the whole prompt in one pass (per request), then the remap
+    steps_csv << "prefill,prefill,0,1," << prefill_run.layer_cycles << ','
+              << prefill_cycles_per_request << ','
+              << fmt(static_cast<double>(prefill_cycles_per_request) * us_per_cycle) << '\n';
+    steps_csv << "remap,remap," << p_.prompt_tokens << ",0,0," << std::llround(remap) << ','
+              << fmt(remap * us_per_cycle) << '\n';
+  }
   for (int g = 0; g < steps; ++g) {
     const std::int64_t layer = p_.layers == Coverage::All
                                    ? per_step[static_cast<std::size_t>(g)].layer_cycles / L
@@ -649,6 +958,28 @@ RunResult LlmWorkload::run() {
   ops_csv << "region_handoffs," << handoffs << ",,"
           << fmt(static_cast<double>(handoffs) * us_per_cycle) << '\n';
   out.files.emplace_back("decode_ops.csv", ops_csv.str());
+  std::vector<std::int64_t> pspan;
+  if (wafer) {
+    const auto& pnames = prefill_layer_phase_names();
+    const std::vector<std::int64_t>& pe = prefill_run.phase_end;
+    std::ostringstream pcsv;
+    pcsv << "op,cycles_per_layer,share,us_per_request\n";
+    for (std::size_t i = 0; i < pnames.size() && i < pe.size(); ++i) {
+      pspan.push_back(pe[i] - (i == 0 ? 0 : pe[i - 1]));
+      pcsv << pnames[i] << ',' << pspan.back() << ','
+           << fmt(static_cast<double>(pspan.back()) /
+                      static_cast<double>(std::max<std::int64_t>(1, prefill_run.layer_cycles)),
+                  4)
+           << ',' << fmt(static_cast<double>(pspan.back()) * L * us_per_cycle) << '\n';
+    }
+    pcsv << "lm_head," << lm_run.cycles_max << ",,"
+         << fmt(static_cast<double>(lm_run.cycles_max) * us_per_cycle) << '\n';
+    pcsv << "region_handoffs," << prefill_handoffs << ",,"
+         << fmt(static_cast<double>(prefill_handoffs) * us_per_cycle) << '\n';
+    out.files.emplace_back("prefill_ops.csv", pcsv.str());
+    out.stats["prefill_layer_links"] = prefill_run.fields["links"];
+    out.stats["prefill_layer_pes"] = prefill_run.fields["pes"];
+  }
 
   // Perfetto / Chrome trace: decode steps, the layers of each step, and the ops of the first
   // step's layers (microseconds).
@@ -672,6 +1003,34 @@ RunResult LlmWorkload::run() {
                                  : tid == 2 ? "layers"
                                             : "ops (first step)"}}}});
   double t = 0;
+  if (wafer) {  // prefill of the batch's requests (layers and ops of the first), then the remap
+    const double one = static_cast<double>(prefill_cycles_per_request) * us_per_cycle;
+    const double layer_us = static_cast<double>(prefill_layers_cycles) / L * us_per_cycle;
+    const auto& pnames = prefill_layer_phase_names();
+    for (int q = 0; q < p_.batch; ++q) {
+      span_event("prefill" + (p_.batch > 1 ? " request " + std::to_string(q) : std::string()),
+                 "phase", 1, t, one);
+      if (q == 0) {
+        double lt = t;
+        for (int l = 0; l < L; ++l) {
+          span_event("prefill layer " + std::to_string(l), "layer", 2, lt, layer_us);
+          if (l == 0) {
+            double ot = lt;
+            for (std::size_t i = 0; i < pspan.size(); ++i) {
+              span_event(pnames[i], "op", 3, ot, static_cast<double>(pspan[i]) * us_per_cycle);
+              ot += static_cast<double>(pspan[i]) * us_per_cycle;
+            }
+          }
+          lt += layer_us;
+        }
+        span_event("lm_head", "layer", 2, t + one - lm_run.cycles_max * us_per_cycle,
+                   static_cast<double>(lm_run.cycles_max) * us_per_cycle);
+      }
+      t += one;
+    }
+    span_event("remap prefill -> decode", "phase", 1, t, remap * us_per_cycle);
+    t += remap * us_per_cycle;
+  }
   for (int g = 0; g < steps; ++g) {
     const double token_us =
         static_cast<double>(token_cycles[static_cast<std::size_t>(g)]) * us_per_cycle;

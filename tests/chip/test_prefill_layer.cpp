@@ -112,6 +112,20 @@ TEST(PrefillLayerFidelity, StreamCyclesWithinOnePercentOfWavelet) {
   EXPECT_LT(gap, 0.01) << w.result.cycles_max << " vs " << st.result.cycles_max;
 }
 
+TEST(PrefillLayerEstimate, WithinAFactorOfTwoOfTheSimulation) {
+  // The planner ranks grids with it; it need not be exact, only of the right size.
+  for (const int grid : {4, 8}) {
+    PrefillLayerSpec s;
+    s.shape = tiny(4, 2);
+    s.grid = grid;
+    s.tokens = 24;
+    const LayerRun r = run(s.shape, grid, s.tokens, Fidelity::Stream, false);
+    const double est = prefill_layer_estimate(s, resolve_preset("test16x16").params);
+    EXPECT_GT(est, 0.5 * static_cast<double>(r.result.cycles_max)) << grid;
+    EXPECT_LT(est, 2.0 * static_cast<double>(r.result.cycles_max)) << grid;
+  }
+}
+
 TEST(PrefillLayerErrors, ShapesThatDoNotFitTheGridAreExplained) {
   PrefillLayerSpec s;
   s.shape = tiny(8, 8);

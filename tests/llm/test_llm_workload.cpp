@@ -36,7 +36,8 @@ nlohmann::json metrics(const std::string& out) {
 TEST(LlmWorkload, DecodeMetricsFilesAndTrace) {
   const std::string dir = temp_dir("basic");
   const Result r =
-      cli({"run", scenario(dir, "prompt_tokens: 20, output_tokens: 6"), "--out", dir + "/out"});
+      cli({"run", scenario(dir, "prompt_tokens: 20, output_tokens: 6, prefill: sequential"),
+           "--out", dir + "/out"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto m = metrics(dir + "/out");
   EXPECT_EQ(m["decode_grid"], 16);
@@ -90,9 +91,78 @@ TEST(LlmWorkload, DecodeMetricsFilesAndTrace) {
   EXPECT_EQ(layers_seen, 25 * 2);  // tiny-llama has 2 layers
 }
 
+TEST(LlmWorkload, WaferPrefillTimeToFirstTokenRemapAndBreakdown) {
+  const std::string dir = temp_dir("wafer_prefill");
+  const Result r =
+      cli({"run", scenario(dir, "prompt_tokens: 20, output_tokens: 6"), "--out", dir + "/out"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics(dir + "/out");
+  EXPECT_EQ(m["prefill_grid"], 16);
+  // TTFT = 2 layers x the simulated prefill layer + hand-offs + the LM head for the first token.
+  const double us_per_cycle = 1e6 / 1.1e9;
+  const double ttft_cycles = 2.0 * m["prefill_layer_cycles"].get<double>() +
+                             m["prefill_handoff_cycles"].get<double>() +
+                             m["lm_head_cycles"].get<double>();
+  EXPECT_NEAR(m["ttft_ms"].get<double>() * 1e3, ttft_cycles * us_per_cycle, 1e-9);
+  EXPECT_NEAR(m["prefill_tokens_per_s"].get<double>(), 20 / (m["ttft_ms"].get<double>() * 1e-3),
+              1e-6);
+  // The first token comes from prefill: 5 decode steps; the remap sits between the phases.
+  EXPECT_EQ(m["decode_steps"], 5);
+  EXPECT_GT(m["prefill_to_decode_remap_ms"].get<double>(), 0);
+  EXPECT_NEAR(m["e2e_tokens_per_s"].get<double>(),
+              6 / ((m["ttft_ms"].get<double>() + m["prefill_to_decode_remap_ms"].get<double>() +
+                    m["decode_ms_total"].get<double>()) *
+                   1e-3),
+              1e-6);
+  // The estimate the planner ranks grids with is of the simulated size.
+  EXPECT_LT(std::fabs(m["prefill_layer_cycles_estimate"].get<double>() /
+                          m["prefill_layer_cycles"].get<double>() -
+                      1),
+            0.5);
+  double parts = 0;
+  for (const char* k : {"compute", "sram", "router", "wire", "static"})
+    parts += m[std::string("energy_per_token_mj_prefill_") + k].get<double>();
+  EXPECT_NEAR(parts, m["energy_per_token_mj_prefill_total"].get<double>(), 1e-9);
+  EXPECT_GT(m["energy_per_token_mj_prefill_compute"].get<double>(), 0);
+  // steps.csv: prefill, remap, 5 decode passes; prefill_ops.csv: 15 stages, LM head, hand-offs,
+  // their cycles adding up to the layer.
+  const std::string steps = slurp(dir + "/out/steps.csv"),
+                    ops = slurp(dir + "/out/prefill_ops.csv");
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), '\n'), 8);
+  EXPECT_NE(steps.find("\nprefill,prefill,0,1,"), std::string::npos);
+  EXPECT_NE(steps.find("\nremap,remap,20,"), std::string::npos);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), '\n'), 18);
+  {
+    std::istringstream csv(ops);
+    std::string line;
+    std::getline(csv, line);
+    std::int64_t sum = 0;
+    for (int i = 0; i < 15 && std::getline(csv, line); ++i)
+      sum += std::stoll(line.substr(line.find(',') + 1));
+    EXPECT_EQ(sum, m["prefill_layer_cycles"].get<std::int64_t>());
+  }
+  const auto trace = nlohmann::json::parse(slurp(dir + "/out/trace.json"));
+  int phases = 0, prefill_layers = 0, gemm_ops = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    phases += e["cat"] == "phase";
+    prefill_layers += e["name"].get<std::string>().rfind("prefill layer ", 0) == 0;
+    gemm_ops += e["cat"] == "op" && e["name"].get<std::string>().rfind("gemm_", 0) == 0;
+  }
+  EXPECT_EQ(phases, 1 + 1 + 5);  // prefill, remap, decode steps
+  EXPECT_EQ(prefill_layers, 2);
+  EXPECT_EQ(gemm_ops, 7);
+  // Every layer simulated on its own region's PEs: the same cycles.
+  ASSERT_EQ(cli({"run", scenario(dir, "prompt_tokens: 20, output_tokens: 6, layers: all"), "--out",
+                 dir + "/all"})
+                .code,
+            0);
+  EXPECT_EQ(metrics(dir + "/all")["ttft_ms"], m["ttft_ms"]);
+}
+
 TEST(LlmWorkload, SharedStepSimulationsAndRepresentativeLayersMatchFullSimulation) {
   const std::string dir = temp_dir("coverage");
-  const std::string base = "prompt_tokens: 30, output_tokens: 24";
+  const std::string base = "prompt_tokens: 30, output_tokens: 24, prefill: sequential";
   ASSERT_EQ(cli({"run", scenario(dir, base), "--out", dir + "/a"}).code, 0);
   ASSERT_EQ(
       cli({"run", scenario(dir, base + ", decode_steps: all, layers: all"), "--out", dir + "/b"})
