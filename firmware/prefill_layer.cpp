@@ -64,6 +64,7 @@ struct GemmStage {
 
 // Per-PE constants and state (a few hundred bytes, owned by the task bodies).
 struct PePlan {
+  int steps = 2;  // steps per pass: P, or fewer when sampling (timing only)
   int p = 2, s = 1, dx = 1, f = 1, d2 = 1, nk = 2, nq = 2, hg = 1, w = 1, seg_pos = 0;
   int row = 0;       // logical row i
   int nb = 0;        // score slots (steps whose block this PE roots)
@@ -195,8 +196,8 @@ void gemm_step(PeContext& c, PePlan& pl, const GemmStage& g) {
   const View w = c.view(g.weight);
   const std::uint32_t kn = u32(g.kt * g.nt);
   auto b_view = [&](int i) { return i == 0 ? w : sub(c.view("bs"), 0, kn); };
-  if (pl.step == p) {
-    if (pl.b == 1) c.vector(VectorOp::Copy, w, b_view(1));  // odd P: the tile came back in bs
+  if (pl.step == pl.steps) {
+    if (p % 2 == 1) c.vector(VectorOp::Copy, w, b_view(1));  // odd P: the tile came back in bs
     pl.b = 0;
     advance(c, pl);
     return;
@@ -230,8 +231,8 @@ void shift_y(PeContext& c, PePlan& pl, const char* const names[2], int& cur) {
 void scores_step(PeContext& c, PePlan& pl) {
   static const char* const names[2] = {"k0", "k1"};
   const int t = pl.step, s = pl.s, hg = pl.hg, d2 = pl.d2;
-  if (t == pl.p) {
-    if (pl.kc == 1) c.vector(VectorOp::Copy, c.view("k0"), c.view("k1"));
+  if (t == pl.steps) {
+    if (pl.p % 2 == 1) c.vector(VectorOp::Copy, c.view("k0"), c.view("k1"));
     pl.kc = 0;
     advance(c, pl);
     return;
@@ -269,8 +270,8 @@ void attend_step(PeContext& c, PePlan& pl) {
   static const char* const names[2] = {"v0", "v1"};
   const int t = pl.step, s = pl.s, hg = pl.hg, nk = pl.nk;
   const View o = c.view(kPairNames[kO][pl.pair[kO]]);
-  if (t == pl.p) {
-    if (pl.vc == 1) c.vector(VectorOp::Copy, c.view("v0"), c.view("v1"));
+  if (t == pl.steps) {
+    if (pl.p % 2 == 1) c.vector(VectorOp::Copy, c.view("v0"), c.view("v1"));
     pl.vc = 0;
     if (pl.real)  // the softmax's 1/sum, per head and query
       for (int hh = 0; hh < hg; ++hh)
@@ -389,6 +390,9 @@ class PrefillLayerProgram : public Program {
     nk_ = 2 * d2_;
     nq_ = hg_ * nk_;
     s_tok_ = tile_of(s_.tokens, p_);
+    steps_ = s_.pass_steps > 0 ? std::min(p_, s_.pass_steps) : p_;
+    if (steps_ < p_ && s_.weights)
+      throw std::invalid_argument("sampled pass steps are for timing runs only");
     dx_ = tile_of(m.hidden, p_);
     f_ = tile_of(m.ffn, p_);
     pos_.assign(static_cast<std::size_t>(p_), 0);
@@ -490,6 +494,7 @@ class PrefillLayerProgram : public Program {
     auto plan = std::make_shared<PePlan>();
     PePlan& pl = *plan;
     pl.p = p_;
+    pl.steps = steps_;
     pl.s = s;
     pl.dx = dx;
     pl.f = f;
@@ -517,8 +522,8 @@ class PrefillLayerProgram : public Program {
     // MeshGEMM's alignment of A (as in gemm.cpp): row i shifts i places the short way round.
     const int i = pl.row;
     const bool reverse = i > p_ / 2;
-    pl.keep = reverse ? p_ - i : i;
-    pl.rounds = p_ / 2;
+    pl.rounds = std::min(p_ / 2, steps_ / 2);
+    pl.keep = std::min(pl.rounds, reverse ? p_ - i : i);
     const RingSlots xs = interleaved_ring_slots(p_, px), ys = interleaved_ring_slots(p_, py),
                     as = interleaved_ring_slots(p_, px, reverse);
     const auto xc = colours3(kX), yc = colours3(kY), sc = colours3(reverse ? kXShiftRe : kXShift);
@@ -858,7 +863,8 @@ class PrefillLayerProgram : public Program {
 
   PrefillLayerSpec s_;
   LayerShape sh_;
-  int p_, hg_ = 1, cpg_ = 1, half_ = 1, d2_ = 1, nk_ = 2, nq_ = 2, s_tok_ = 1, dx_ = 1, f_ = 1;
+  int p_, steps_ = 2, hg_ = 1, cpg_ = 1, half_ = 1, d2_ = 1, nk_ = 2, nq_ = 2, s_tok_ = 1, dx_ = 1,
+          f_ = 1;
   std::vector<int> pos_, phys_;  // ring position of each physical index; physical of logical
   PrefillOutputs reference_;
   mutable nlohmann::ordered_json report_ = nlohmann::ordered_json::object();
@@ -901,6 +907,23 @@ const std::vector<std::string>& prefill_layer_phase_names() {
                                           "gemm_o",   "residual_rmsnorm", "gemm_up", "gemm_gate",
                                           "silu_mul", "gemm_down",        "residual"};
   return n;
+}
+
+std::vector<std::int64_t> prefill_layer_extrapolate(const std::vector<std::int64_t>& ends_k,
+                                                    const std::vector<std::int64_t>& ends_2k, int k,
+                                                    int grid) {
+  std::vector<std::int64_t> out;
+  const double f = static_cast<double>(grid - k) / k;
+  std::int64_t prev_k = 0, prev_2k = 0, at = 0;
+  for (std::size_t i = 0; i < ends_k.size() && i < ends_2k.size(); ++i) {
+    const double dk = static_cast<double>(ends_k[i] - prev_k),
+                 d2k = static_cast<double>(ends_2k[i] - prev_2k);
+    at += std::llround(dk + f * (d2k - dk));
+    out.push_back(at);
+    prev_k = ends_k[i];
+    prev_2k = ends_2k[i];
+  }
+  return out;
 }
 
 LayerFootprint prefill_layer_footprint(const PrefillLayerSpec& spec) {

@@ -45,6 +45,10 @@ struct PrefillLayerSpec {
   LayerShape shape;
   int grid = 2;
   int tokens = 1;  // prompt length L
+  // Timing only: when > 0, each P-step pass (MeshGEMM, dist-GEMM-T, P.V) runs this many steps and
+  // each alignment half as many rounds, so that runs at k and 2k steps extrapolate to P
+  // (prefill_layer_extrapolate). 0: every step.
+  int pass_steps = 0;
   // Functional mode: the weights and the layer input [tokens][hidden]; empty in timing mode.
   std::shared_ptr<const LayerWeights> weights;
   std::shared_ptr<const std::vector<float>> input;
@@ -70,6 +74,13 @@ LayerFootprint prefill_layer_footprint(const PrefillLayerSpec& spec);
 // An analytic estimate of the layer's cycles (for ranking grids before simulating; the
 // simulation is the figure to use).
 double prefill_layer_estimate(const PrefillLayerSpec& spec, const ChipParams& chip);
+
+// The layer's stage ends (cycles, in stage order) at P steps per pass, from two runs at k and 2k
+// steps (pass_steps): each stage's duration d_k + (P - k) / k x (d_2k - d_k). The passes are
+// periodic once the rings are full, so their duration is linear in the step count.
+std::vector<std::int64_t> prefill_layer_extrapolate(const std::vector<std::int64_t>& ends_k,
+                                                    const std::vector<std::int64_t>& ends_2k, int k,
+                                                    int grid);
 
 // What a functional run left in SRAM: the layer output and the KV cache.
 PrefillOutputs read_prefill_outputs(const Program& program, PeArray& pes, const Rect& rect);

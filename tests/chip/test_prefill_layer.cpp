@@ -126,6 +126,40 @@ TEST(PrefillLayerEstimate, WithinAFactorOfTwoOfTheSimulation) {
   }
 }
 
+TEST(PrefillLayerSampling, TwoShortRunsExtrapolateToTheFullLayer) {
+  // Passes of k and 2k steps extrapolated to P against every step simulated (timing data).
+  const ChipParams chip = resolve_preset("test16x16").params;
+  LayerShape shape = tiny(4, 2);
+  shape.hidden = 256;
+  shape.head_dim = 64;
+  shape.ffn = 512;
+  for (const int tokens : {16, 100}) {
+    PrefillLayerSpec s;
+    s.shape = shape;
+    s.grid = 16;
+    s.tokens = tokens;
+    const Rect rect{0, 0, 16, 16};
+    const PlainRun full =
+        run_program_plain(chip, *make_prefill_layer_program(s), rect, Fidelity::Stream, false);
+    const int k = 4;
+    s.pass_steps = k;
+    const PlainRun a =
+        run_program_plain(chip, *make_prefill_layer_program(s), rect, Fidelity::Stream, false);
+    s.pass_steps = 2 * k;
+    const PlainRun b =
+        run_program_plain(chip, *make_prefill_layer_program(s), rect, Fidelity::Stream, false);
+    const auto ends = prefill_layer_extrapolate(a.marks_max, b.marks_max, k, 16);
+    ASSERT_EQ(ends.size(), full.marks_max.size());
+    const double err = std::fabs(static_cast<double>(ends.back() - full.cycles_max)) /
+                       static_cast<double>(full.cycles_max);
+    std::printf("tokens %d: full %lld, extrapolated %lld (%.2f %%)\n", tokens,
+                static_cast<long long>(full.cycles_max), static_cast<long long>(ends.back()),
+                100 * err);
+    EXPECT_LT(err, 0.02);
+    EXPECT_LT(a.cycles_max, b.cycles_max);
+  }
+}
+
 TEST(PrefillLayerErrors, ShapesThatDoNotFitTheGridAreExplained) {
   PrefillLayerSpec s;
   s.shape = tiny(8, 8);
