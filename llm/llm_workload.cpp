@@ -1028,7 +1028,7 @@ RunResult LlmWorkload::run() {
                       {"pid", 1},
                       {"tid", tid}});
   };
-  for (int tid = 1; tid <= 3; ++tid)
+  for (int tid = 1; tid <= (wafer ? 4 : 3); ++tid)
     events.push_back({{"name", "thread_name"},
                       {"ph", "M"},
                       {"pid", 1},
@@ -1036,7 +1036,8 @@ RunResult LlmWorkload::run() {
                       {"args",
                        {{"name", tid == 1   ? "tokens (prefill, decode)"
                                  : tid == 2 ? "layers"
-                                            : "ops (first step)"}}}});
+                                 : tid == 3 ? "ops (first decode step)"
+                                            : "ops (first prefill layer)"}}}});
   double t = 0;
   if (wafer) {  // prefill of the batch's requests (layers and ops of the first), then the remap
     const double one = static_cast<double>(prefill_cycles_per_request) * us_per_cycle;
@@ -1052,7 +1053,7 @@ RunResult LlmWorkload::run() {
           if (l == 0) {
             double ot = lt;
             for (std::size_t i = 0; i < pspan.size(); ++i) {
-              span_event(pnames[i], "op", 3, ot, static_cast<double>(pspan[i]) * us_per_cycle);
+              span_event(pnames[i], "op", 4, ot, static_cast<double>(pspan[i]) * us_per_cycle);
               ot += static_cast<double>(pspan[i]) * us_per_cycle;
             }
           }

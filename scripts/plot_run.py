@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Pictures of one run from its outputs: wafer heatmaps (link utilisation, PE busy fraction,
-SRAM occupancy, KV-cache occupancy after decode) and, for LLM runs, a timeline of decode steps,
+SRAM occupancy, KV-cache occupancy after decode; for LLM runs with prefill on the wafer also the
+prefill layer's links and PE busy fraction) and, for LLM runs, a timeline of prefill, decode steps,
 layers and ops. Large grids arrive averaged in blocks (see `block` in stats.json), so a 720x720
 run gives readable pictures.
 
@@ -39,22 +40,24 @@ def links(plt, j, path, title):
 
 def timeline(plt, trace, path):
     events = [e for e in trace["traceEvents"] if e.get("ph") == "X"]
-    names = {1: "passes (prefill, decode)", 2: "layers", 3: "ops of a decode layer"}
-    fig, axes = plt.subplots(3, 1, figsize=(11, 6.5))
-    # Top: every pass; middle: layers of the first two passes; bottom: the ops of one layer of the
-    # first decode pass (the trace holds only those).
+    names = {1: "passes (prefill, decode)", 2: "layers", 3: "ops of a decode layer",
+             4: "ops of a prefill layer"}
+    tids = [t for t in (1, 2, 4, 3) if any(e["tid"] == t for e in events)]
+    fig, axes = plt.subplots(len(tids), 1, figsize=(11, 2.2 * len(tids)))
+    # Top: every pass; then layers of the first two passes; the ops of the first prefill layer
+    # and of one layer of the first decode pass (the trace holds only those).
     first_two = [e for e in events if e["tid"] == 1][:2]
     end2 = first_two[-1]["ts"] + first_two[-1]["dur"] if first_two else 0
-    for ax, tid in zip(axes, (1, 2, 3)):
+    for ax, tid in zip(axes, tids):
         sel = [e for e in events if e["tid"] == tid]
         if tid == 2:
             sel = [e for e in sel if e["ts"] < end2]
         colours = {}
         for e in sel:
-            key = e["name"].split(" ")[0] if tid != 3 else e["name"]
+            key = e["name"].split(" ")[0] if tid < 3 else e["name"]
             c = colours.setdefault(key, "C%d" % (len(colours) % 10))
             ax.barh(0, e["dur"], left=e["ts"], color=c, edgecolor="white", linewidth=0.3)
-        if tid == 3:
+        if tid >= 3:
             for key, c in colours.items():
                 ax.barh(0, 0, color=c, label=key)
             ax.legend(fontsize=7, ncol=4, loc="upper right")
@@ -101,6 +104,16 @@ def main():
         heatmap(plt, pes["sram_bytes"], name + ": SRAM occupancy", "KiB used by the program",
                 os.path.join(out, "sram_occupancy.png"), pes["block"], o, "cividis", 1 / 1024)
         made += 2
+    if "prefill_layer_links" in stats:
+        links(plt, stats["prefill_layer_links"], os.path.join(out, "prefill_link_utilisation.png"),
+              "%s, links of one prefill layer" % name)
+        made += 1
+    if "prefill_layer_pes" in stats:
+        pp = stats["prefill_layer_pes"]
+        heatmap(plt, pp["busy_fraction"], name + ": PE busy fraction, one prefill layer",
+                "main-thread busy / run cycles", os.path.join(out, "prefill_pe_busy.png"), pp["block"],
+                tuple(pp.get("origin", (0, 0))), "magma")
+        made += 1
     if "kv_after_decode" in stats:
         kv = stats["kv_after_decode"]
         heatmap(plt, kv["bytes"], "%s: KV cache after decode (%d tokens)" % (name, kv["tokens"]),

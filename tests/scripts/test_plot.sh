@@ -7,7 +7,7 @@ tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 fail() { echo "test_plot: $*" >&2; exit 1; }
 "$exe" run "$src/scenarios/regression/llm_tiny_decode.yaml" --out "$tmp/llm" > /dev/null
 /usr/bin/python3 "$src/scripts/plot_run.py" "$tmp/llm" > /dev/null
-for f in link_utilisation pe_busy sram_occupancy kv_occupancy timeline; do
+for f in link_utilisation pe_busy sram_occupancy kv_occupancy timeline prefill_link_utilisation prefill_pe_busy; do
   head -c 8 "$tmp/llm/pictures/$f.png" | grep -q PNG || fail "$f.png missing or not a PNG"
 done
 "$exe" run "$src/scenarios/regression/gemm_summa_4x4_stream.yaml" --out "$tmp/gemm" > /dev/null
