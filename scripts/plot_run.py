@@ -40,7 +40,7 @@ def links(plt, j, path, title):
 
 def timeline(plt, trace, path):
     events = [e for e in trace["traceEvents"] if e.get("ph") == "X"]
-    names = {1: "passes (prefill, decode)", 2: "layers", 3: "ops of a decode layer",
+    names = {1: "passes (prefill, decode)", 2: "layers", 3: "ops of the first decode step (every layer)",
              4: "ops of a prefill layer"}
     tids = [t for t in (1, 2, 4, 3) if any(e["tid"] == t for e in events)]
     fig, axes = plt.subplots(len(tids), 1, figsize=(11, 2.2 * len(tids)))
@@ -65,6 +65,8 @@ def timeline(plt, trace, path):
             for key, c in colours.items():
                 ax.barh(0, 0, color=c, label=key)
             ax.legend(fontsize=7, ncol=3, loc="upper right")
+        if sel:  # the legend's zero-width bars sit at 0: keep the axis on the spans
+            ax.set_xlim(min(e["ts"] for e in sel), max(e["ts"] + e["dur"] for e in sel))
         ax.set_yticks([])
         ax.set_title(names[tid] + (" (first two steps)" if tid == 2 else ""), fontsize=9, loc="left")
         ax.set_xlabel("time (us)")
