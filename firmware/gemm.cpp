@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 
 #include "firmware/kernels.h"
 #include "noc/route_builder.h"
@@ -44,11 +45,15 @@ class GemmProgram : public Program {
         p_(s.grid),
         mt_(tile_of(s.m, s.grid)),
         kt_(tile_of(s.k, s.grid)),
-        nt_(tile_of(s.n, s.grid)) {
+        nt_(tile_of(s.n, s.grid)),
+        steps_(s.pass_steps > 0 ? std::min(s.grid, s.pass_steps) : s.grid) {
+    if (steps_ < p_ && s_.algorithm == GemmAlgorithm::Summa)
+      throw std::invalid_argument("SUMMA's steps differ (the broadcast root moves): no sampling");
     if (s_.algorithm == GemmAlgorithm::MeshGemm && p_ > 1) {
       pos_.assign(static_cast<std::size_t>(p_), 0);
       const auto order = interleaved_ring_order(p_);
-      for (int l = 0; l < p_; ++l) pos_[static_cast<std::size_t>(order[static_cast<std::size_t>(l)])] = l;
+      for (int l = 0; l < p_; ++l)
+        pos_[static_cast<std::size_t>(order[static_cast<std::size_t>(l)])] = l;
     }
   }
 
@@ -187,13 +192,18 @@ class GemmProgram : public Program {
     // in lock-step, shifting the short way round (forward ring i times or reverse ring P - i
     // times) and keeping only its row's first `keep` rounds. Cannon: i rounds on its ring.
     const bool reverse = mesh && i > p / 2;
-    const int keep = reverse ? p - i : i;
-    const int rounds = mesh ? p / 2 : i;
+    // Sampled runs (steps_ < P) align for proportionally fewer rounds.
+    const int full_rounds = mesh ? p / 2 : i;
+    const int rounds = static_cast<int>(static_cast<std::int64_t>(full_rounds) * steps_ / p);
+    const int keep = std::min(rounds, reverse ? p - i : i);
+    const int steps = steps_;
     const std::array<Color, 3> xs = colours3(mesh ? (reverse ? kXShiftRe : kXShift) : kX);
     const RingSlots xslot = slots(px), yslot = slots(py), aslot = slots(px, reverse);
-    const Color x_out = colour_at(colours3(kX), xslot.send), x_in = colour_at(colours3(kX), xslot.recv),
-                y_out = colour_at(colours3(kY), yslot.send), y_in = colour_at(colours3(kY), yslot.recv),
-                s_out = colour_at(xs, aslot.send), s_in = colour_at(xs, aslot.recv);
+    const Color x_out = colour_at(colours3(kX), xslot.send),
+                x_in = colour_at(colours3(kX), xslot.recv),
+                y_out = colour_at(colours3(kY), yslot.send),
+                y_in = colour_at(colours3(kY), yslot.recv), s_out = colour_at(xs, aslot.send),
+                s_in = colour_at(xs, aslot.recv);
     auto st = std::make_shared<PeState>();
     static const char* const a_names[2] = {"a0", "a1"};
     static const char* const b_names[2] = {"b0", "b1"};
@@ -210,7 +220,7 @@ class GemmProgram : public Program {
       ++st->round;
     });
     pe.bind_local(kStep, [=](PeContext& c) {
-      if (st->step == p) return;
+      if (st->step == steps) return;
       const View a = c.view(a_names[st->a]), b = c.view(b_names[st->b]);
       if (p > 1) {
         c.block(kStep);
@@ -240,11 +250,11 @@ class GemmProgram : public Program {
     pe.buffer("a2", DType::F16, static_cast<std::int64_t>(mt) * kt);
     pe.buffer("b2", DType::F16, static_cast<std::int64_t>(kt) * nt);
     // Issues the row (x) or column (y) broadcast of step k at position `me` of the line.
-    auto comm = [p](PeContext& c, int k, int me, int fwd, int back, int done_task,
-                    const View& own, const View& slot) {
+    auto comm = [p](PeContext& c, int k, int me, int fwd, int back, int done_task, const View& own,
+                    const View& slot) {
       const int last = p - 1;
       if (me == k) {
-        const bool f = me < last, b = me > 0;
+        const bool f = me<last, b = me> 0;
         const Color fc(static_cast<std::uint8_t>(fwd + me % 2)),
             bc(static_cast<std::uint8_t>(back + (last - me) % 2));
         if (f && b) {
@@ -322,7 +332,7 @@ class GemmProgram : public Program {
   }
 
   GemmSpec s_;
-  int p_, mt_, kt_, nt_;
+  int p_, mt_, kt_, nt_, steps_;
   std::vector<int> pos_;  // MeshGEMM: ring position of each physical index
   mutable nlohmann::ordered_json report_ = nlohmann::ordered_json::object();
 };
@@ -344,6 +354,10 @@ int gemm_colours(GemmAlgorithm a) {
       return 8;
   }
   return 0;
+}
+
+double extrapolate_steps(double at_k, double at_2k, int k, int grid) {
+  return at_k + static_cast<double>(grid - k) / k * (at_2k - at_k);
 }
 
 std::unique_ptr<Program> make_gemm_program(const GemmSpec& spec) {

@@ -29,7 +29,15 @@ struct GemmSpec {
   int grid = 1;  // P: the program runs on P x P PEs
   std::uint64_t seed = 1;
   KernelValues values = KernelValues::Integers;
+  // Timing only (MeshGEMM, Cannon): when > 0, the compute-shift loop runs this many of its P steps
+  // and the alignment proportionally fewer rounds, so that two runs at k and 2k steps
+  // extrapolate to P (extrapolate_steps). 0: every step.
+  int pass_steps = 0;
 };
+
+// Cycles at P steps from runs at k and 2k steps: c_k + (P - k) / k x (c_2k - c_k) (the steps are
+// periodic once the rings are full).
+double extrapolate_steps(double at_k, double at_2k, int k, int grid);
 
 struct GemvSpec {
   GemvAlgorithm algorithm = GemvAlgorithm::MeshGemv;

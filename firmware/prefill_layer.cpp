@@ -913,12 +913,10 @@ std::vector<std::int64_t> prefill_layer_extrapolate(const std::vector<std::int64
                                                     const std::vector<std::int64_t>& ends_2k, int k,
                                                     int grid) {
   std::vector<std::int64_t> out;
-  const double f = static_cast<double>(grid - k) / k;
   std::int64_t prev_k = 0, prev_2k = 0, at = 0;
   for (std::size_t i = 0; i < ends_k.size() && i < ends_2k.size(); ++i) {
-    const double dk = static_cast<double>(ends_k[i] - prev_k),
-                 d2k = static_cast<double>(ends_2k[i] - prev_2k);
-    at += std::llround(dk + f * (d2k - dk));
+    at += std::llround(extrapolate_steps(static_cast<double>(ends_k[i] - prev_k),
+                                         static_cast<double>(ends_2k[i] - prev_2k), k, grid));
     out.push_back(at);
     prev_k = ends_k[i];
     prev_2k = ends_2k[i];

@@ -5,6 +5,8 @@
 #include "firmware/allreduce.h"
 #include "firmware/kernels.h"
 #include "hw/chip/program_run.h"
+#include "hw/core/error.h"
+#include "noc/route_table.h"
 
 namespace wse {
 namespace {
@@ -16,6 +18,7 @@ struct KernelParams {
   int groups = 0;  // GEMV: 0 = the divisor of P nearest sqrt(P)
   std::vector<int> origin;
   KernelValues values = KernelValues::Integers;
+  bool sampled = false;  // gemm: compute-shift steps sampled and extrapolated
 };
 
 // Declarations shared by both kinds; `gemm` adds k, `gemv` adds groups.
@@ -57,6 +60,13 @@ ParamTable<KernelParams> kernel_table(bool gemm) {
       "functional inputs: integers in [-2, 2] (exact in fp16 up to a reduction length of 512) or "
       "uniform [-1, 1); results are checked against the fp16 rounding bound",
       [](KernelParams & p) -> auto& { return p.values; });
+  if (gemm)
+    t.choice<bool>(
+        "steps", {{"all", false}, {"sampled", true}}, "all",
+        "all: simulate every compute-shift step; sampled (timing data, MeshGEMM and Cannon): run "
+        "8 and 16 of the P steps (alignment proportionally) and extrapolate to P - the steps are "
+        "periodic once the rings are full (SUMMA's moving broadcast root is not)",
+        [](KernelParams & p) -> auto& { return p.sampled; });
   return t;
 }
 
@@ -101,6 +111,73 @@ int resolve_common(const Scenario& s, KernelParams& p, bool gemm, Rect& rect) {
   return algorithm;
 }
 
+// A GEMM whose compute-shift steps are sampled: two plain runs (k and 2k steps) extrapolated to
+// P. Reports the kernel's time, efficiency and energy; per-PE pictures and fabric counters
+// belong to full runs.
+class SampledGemmRun : public Workload {
+ public:
+  SampledGemmRun(const Scenario& s, nlohmann::ordered_json config, GemmSpec spec, Rect rect)
+      : chip_(s.chip.params), run_(s.run), config_(std::move(config)), spec_(spec), rect_(rect) {}
+  nlohmann::ordered_json config_json() const override { return config_; }
+  RunResult run() override {
+    PlainRun at[2];
+    std::int64_t sram_max = 0;
+    std::size_t colours_max = 0;
+    for (int i = 0; i < 2; ++i) {
+      GemmSpec g = spec_;
+      g.pass_steps = kSample << i;
+      const auto program = make_gemm_program(g);
+      at[i] =
+          run_program_plain(chip_, *program, rect_, run_.fidelity, false, false, [&](PeArray& pes) {
+            for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
+              for (int x = rect_.x; x < rect_.x + rect_.width; ++x)
+                sram_max = std::max(sram_max, pes.at({x, y})->sram_bytes_used());
+          });
+      if (i == 0) {
+        RouteTables tables(chip_);
+        program->layout(rect_, tables);
+        for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
+          for (int x = rect_.x; x < rect_.x + rect_.width; ++x)
+            colours_max = std::max(colours_max, tables.colours_at(chip_.node({x, y})).size());
+      }
+    }
+    const int p = spec_.grid;
+    const double cmax = extrapolate_steps(static_cast<double>(at[0].cycles_max),
+                                          static_cast<double>(at[1].cycles_max), kSample, p),
+                 cmean = extrapolate_steps(at[0].cycles_mean, at[1].cycles_mean, kSample, p);
+    const double f = static_cast<double>(p - kSample) / kSample;
+    EnergyCounters events = at[0].energy.scaled(1 - f);
+    events += at[1].energy.scaled(f);
+    const double pes = static_cast<double>(rect_.width) * rect_.height;
+    RunResult out;
+    auto& m = out.metrics;
+    m["step_coverage"] = "compute-shift steps simulated for " + std::to_string(kSample) + " and " +
+                         std::to_string(2 * kSample) + " of " + std::to_string(p) +
+                         ", extrapolated";
+    m["kernel_cycles_max"] = std::llround(cmax);
+    m["kernel_cycles_mean"] = cmean;
+    m["kernel_us_max"] = cmax / chip_.clock_hz * 1e6;
+    m["kernel_us_mean"] = cmean / chip_.clock_hz * 1e6;
+    const double peak_per_cycle = 2.0 * chip_.pe.lanes.f16_fma * pes;
+    m["compute_efficiency"] = 2.0 * spec_.m * static_cast<double>(spec_.k) * spec_.n /
+                              (peak_per_cycle * std::max(1.0, cmax));
+    m["colours_per_pe_max"] = colours_max;
+    m["sram_bytes_per_pe_max"] = sram_max;
+    m["pes"] = rect_.width * rect_.height;
+    m["functional_check"] = "not checked (timing data mode)";
+    energy_of(chip_.energy, events, pes * cmax / chip_.clock_hz).to_metrics(m, "energy_uj_", 1e6);
+    return out;
+  }
+
+ private:
+  static constexpr int kSample = 8;
+  ChipParams chip_;
+  RunParams run_;
+  nlohmann::ordered_json config_;
+  GemmSpec spec_;
+  Rect rect_;
+};
+
 std::unique_ptr<Workload> create_gemm(const Scenario& s) {
   KernelParams p = resolve_workload_params(table(true), s);
   Rect rect;
@@ -113,6 +190,35 @@ std::unique_ptr<Workload> create_gemm(const Scenario& s) {
   spec.seed = static_cast<std::uint64_t>(s.run.seed);
   spec.values = p.values;
   auto config = table(true).to_json(p);
+  if (p.sampled) {
+    if (spec.algorithm == GemmAlgorithm::Summa)
+      throw ConfigError(workload_location(s, "steps"), "workload.steps",
+                        "SUMMA's steps cannot be sampled: its broadcast root moves every step",
+                        "all, sampled", "Use steps: all for SUMMA");
+    if (s.run.data == DataMode::Functional)
+      throw ConfigError(workload_location(s, "steps"), "workload.steps",
+                        "sampled steps compute nothing: functional runs need every step",
+                        "all, sampled", "Use steps: all, or run.data: timing");
+    if (p.grid > 16) {
+      const auto program = make_gemm_program(spec);  // the layout's limits, checked now
+      RouteTables tables(s.chip.params);
+      program->layout(rect, tables);
+      const auto problems = tables.validate();
+      if (!problems.empty())
+        throw ConfigError(workload_location(s, "grid"), "workload.grid", problems.front());
+      // Every PE declares the same buffers: placing one checks the SRAM budget before running.
+      try {
+        PeArray probe(s.chip.params, false);
+        probe.place({rect.x, rect.y}, "gemm/" + p.algorithm, [&](PeSetup& setup) {
+          program->setup(setup, {rect.x, rect.y}, rect);
+        });
+      } catch (const ConfigError& e) {
+        throw ConfigError(workload_location(s, "grid"), "workload.grid", e.problem(), "",
+                          "Use a larger grid (smaller tiles) or smaller matrices");
+      }
+      return std::make_unique<SampledGemmRun>(s, config, spec, rect);
+    }
+  }
   return std::make_unique<ProgramRun>(s, "gemm/" + p.algorithm, config, make_gemm_program(spec),
                                       rect, workload_location(s, "grid"), "workload.grid");
 }

@@ -2,7 +2,11 @@
 // grids with padding, colour use, and the limits checked before simulation.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "app/registry.h"
+#include "firmware/kernels.h"
+#include "hw/chip/program_run.h"
 #include "hw/config/scenario.h"
 
 namespace wse {
@@ -16,17 +20,17 @@ RunResult run_yaml(const std::string& yaml) {
 std::string gemm(const std::string& alg, int p, int m, int k, int n, const std::string& values,
                  const std::string& fidelity = "wavelet") {
   return "chip: test8x8\nrun: {data: functional, fidelity: " + fidelity +
-         "}\nworkload: {kind: gemm, algorithm: " + alg +
-         ", grid: " + std::to_string(p) + ", m: " + std::to_string(m) +
-         ", k: " + std::to_string(k) + ", n: " + std::to_string(n) + ", values: " + values + "}\n";
+         "}\nworkload: {kind: gemm, algorithm: " + alg + ", grid: " + std::to_string(p) +
+         ", m: " + std::to_string(m) + ", k: " + std::to_string(k) + ", n: " + std::to_string(n) +
+         ", values: " + values + "}\n";
 }
 
 std::string gemv(const std::string& alg, int p, int g, int m, int n, const std::string& values,
                  const std::string& fidelity) {
   return "chip: test8x8\nrun: {data: functional, fidelity: " + fidelity +
-         "}\nworkload: {kind: gemv, algorithm: " + alg +
-         ", grid: " + std::to_string(p) + ", groups: " + std::to_string(g) +
-         ", m: " + std::to_string(m) + ", n: " + std::to_string(n) + ", values: " + values + "}\n";
+         "}\nworkload: {kind: gemv, algorithm: " + alg + ", grid: " + std::to_string(p) +
+         ", groups: " + std::to_string(g) + ", m: " + std::to_string(m) +
+         ", n: " + std::to_string(n) + ", values: " + values + "}\n";
 }
 
 struct GemmCase {
@@ -131,8 +135,8 @@ TEST(Kernels, MeshGemvUsesTenColoursPerAxis) {
   EXPECT_EQ(tree.metrics["colours_per_pe_max"].get<int>(), 6);
 }
 TEST(Kernels, PipelineGemvUsesThreeColours) {
-  const RunResult pipe =
-      run_yaml("chip: test8x8\nworkload: {kind: gemv, algorithm: pipeline, grid: 8, m: 64, n: 64}\n");
+  const RunResult pipe = run_yaml(
+      "chip: test8x8\nworkload: {kind: gemv, algorithm: pipeline, grid: 8, m: 64, n: 64}\n");
   EXPECT_EQ(pipe.metrics["colours_used"].get<int>(), 3);
 }
 
@@ -161,6 +165,42 @@ TEST(Kernels, SramOverflowIsCheckedBeforeSimulation) {
     EXPECT_EQ(what.rfind("k.yaml:", 0), 0u) << what;
     EXPECT_NE(what.find("PE (0,0)"), std::string::npos) << what;
     EXPECT_NE(what.find("a0"), std::string::npos) << what;
+  }
+}
+
+// Sampled compute-shift steps (8 and 16 of P, extrapolated) against every step on the plain
+// engines (SystemC elaborates once per process), timing data.
+TEST(Kernels, SampledGemmStepsExtrapolateToTheFullKernel) {
+  const ChipParams chip = resolve_preset("wse2").params;
+  for (const auto& [alg, name] : {std::pair{GemmAlgorithm::MeshGemm, "meshgemm"},
+                                  std::pair{GemmAlgorithm::Cannon, "cannon"}}) {
+    GemmSpec spec;
+    spec.algorithm = alg;
+    spec.m = 600;
+    spec.k = 500;
+    spec.n = 400;
+    spec.grid = 40;
+    const PlainRun full = run_program_plain(chip, *make_gemm_program(spec), Rect{0, 0, 40, 40},
+                                            wse::Fidelity::Stream, false);
+    const RunResult sampled =
+        run_yaml(std::string("chip: wse2\nrun: {data: timing, fidelity: stream}\n") +
+                 "workload: {kind: gemm, algorithm: " + name +
+                 ", grid: 40, m: 600, k: 500, n: 400, steps: sampled}\n");
+    const double a = static_cast<double>(full.cycles_max),
+                 b = sampled.metrics["kernel_cycles_max"].get<double>();
+    EXPECT_LT(std::fabs(a - b) / a, 0.001) << name << ": " << a << " vs " << b;
+    EXPECT_NEAR(sampled.metrics["kernel_cycles_mean"].get<double>(), full.cycles_mean,
+                0.001 * full.cycles_mean);
+    EXPECT_EQ(sampled.metrics["colours_per_pe_max"], 12 - (alg == GemmAlgorithm::Cannon ? 6 : 0));
+    EXPECT_NE(sampled.metrics["step_coverage"].get<std::string>().find("8 and 16 of 40"),
+              std::string::npos);
+  }
+  // SUMMA's broadcast root moves every step: its steps differ, sampling is refused.
+  try {
+    run_yaml("chip: wse2\nworkload: {kind: gemm, algorithm: summa, grid: 40, steps: sampled}\n");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "workload.steps");
   }
 }
 
