@@ -259,19 +259,7 @@ class DecodeLayerProgram : public Program {
   explicit DecodeLayerProgram(const DecodeLayerSpec& spec)
       : s_(spec), sh_(spec.proxy ? spec.shape.proxy() : spec.shape), p_(spec.grid) {
     const LayerShape& m = sh_;
-    if (p_ < 2) throw std::invalid_argument("the grid must be at least 2 x 2");
-    if (m.hidden < 1 || m.heads < 1 || m.kv_heads < 1 || m.head_dim < 2 || m.ffn < 1)
-      throw std::invalid_argument("the model shape has a zero or negative size");
-    if (m.head_dim % 2 != 0) throw std::invalid_argument("head_dim must be even (rotary pairs)");
-    if (m.heads % m.kv_heads != 0)
-      throw std::invalid_argument("heads (" + std::to_string(m.heads) +
-                                  ") must be a multiple of kv_heads (" +
-                                  std::to_string(m.kv_heads) + ")");
-    if (p_ < m.kv_heads)
-      throw std::invalid_argument("a " + std::to_string(p_) + "x" + std::to_string(p_) +
-                                  " grid has fewer columns than the model's " +
-                                  std::to_string(m.kv_heads) +
-                                  " KV heads (each needs at least one column)");
+    check_layer_shape(m, p_);
     hg_ = m.heads / m.kv_heads;
     cpg_ = p_ / m.kv_heads;
     half_ = m.head_dim / 2;
@@ -707,6 +695,22 @@ class DecodeLayerProgram : public Program {
 };
 
 }  // namespace
+
+void check_layer_shape(const LayerShape& m, int grid) {
+  if (grid < 2) throw std::invalid_argument("the grid must be at least 2 x 2");
+  if (m.hidden < 1 || m.heads < 1 || m.kv_heads < 1 || m.head_dim < 2 || m.ffn < 1)
+    throw std::invalid_argument("the model shape has a zero or negative size");
+  if (m.head_dim % 2 != 0) throw std::invalid_argument("head_dim must be even (rotary pairs)");
+  if (m.heads % m.kv_heads != 0)
+    throw std::invalid_argument("heads (" + std::to_string(m.heads) +
+                                ") must be a multiple of kv_heads (" + std::to_string(m.kv_heads) +
+                                ")");
+  if (grid < m.kv_heads)
+    throw std::invalid_argument("a " + std::to_string(grid) + "x" + std::to_string(grid) +
+                                " grid has fewer columns than the model's " +
+                                std::to_string(m.kv_heads) +
+                                " KV heads (each needs at least one column)");
+}
 
 const std::vector<std::string>& decode_layer_phase_names() {
   static const std::vector<std::string> n{

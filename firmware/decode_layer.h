@@ -47,6 +47,10 @@ struct LayerShape {
   LayerShape proxy() const;
 };
 
+// Throws std::invalid_argument with the reason when a layer of this shape cannot be laid out
+// on a grid x grid rectangle (both layer programs: GQA by KV-head columns, rotary pairs).
+void check_layer_shape(const LayerShape& shape, int grid);
+
 enum class KvPolicy : std::uint8_t { Shift, Concat };
 const std::vector<std::string>& kv_policy_names();  // shift, concat
 

@@ -310,25 +310,8 @@ class GemmProgram : public Program {
     pe.activate(kStep);
   }
 
-  // The four-transfer barrier of WaferLLM's meshgemm.csl: each direction's send unblocks and its
-  // receive activates a finish task; x's activates and y's unblocks the join, which unblocks the
-  // step task (activated by the step itself when its compute is done).
   static void bind_join(PeSetup& pe) {
-    pe.bind_local(kXDone, [](PeContext& c) {
-      c.block(kXDone);
-      c.activate(kJoin);
-    });
-    pe.bind_local(kYDone, [](PeContext& c) {
-      c.block(kYDone);
-      c.unblock(kJoin);
-    });
-    pe.bind_local(kJoin, [](PeContext& c) {
-      c.block(kJoin);
-      c.unblock(kStep);
-    });
-    pe.block(kXDone);
-    pe.block(kYDone);
-    pe.block(kJoin);
+    bind_step_barrier(pe, StepBarrier{kStep, kXDone, kYDone, kJoin});
   }
 
   GemmSpec s_;
@@ -354,6 +337,24 @@ int gemm_colours(GemmAlgorithm a) {
       return 8;
   }
   return 0;
+}
+
+void bind_step_barrier(PeSetup& pe, const StepBarrier& ids) {
+  pe.bind_local(ids.x_done, [ids](PeContext& c) {
+    c.block(ids.x_done);
+    c.activate(ids.join);
+  });
+  pe.bind_local(ids.y_done, [ids](PeContext& c) {
+    c.block(ids.y_done);
+    c.unblock(ids.join);
+  });
+  pe.bind_local(ids.join, [ids](PeContext& c) {
+    c.block(ids.join);
+    c.unblock(ids.step);
+  });
+  pe.block(ids.x_done);
+  pe.block(ids.y_done);
+  pe.block(ids.join);
 }
 
 double extrapolate_steps(double at_k, double at_2k, int k, int grid) {

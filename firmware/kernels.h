@@ -62,6 +62,14 @@ inline int tile_of(int size, int grid) {
 std::unique_ptr<Program> make_gemm_program(const GemmSpec& spec);
 std::unique_ptr<Program> make_gemv_program(const GemvSpec& spec);
 
+// The four-transfer barrier of WaferLLM's meshgemm.csl, bound on a PE: each direction's send
+// unblocks and its receive activates a finish task (x_done, y_done); x's activates and y's
+// unblocks `join`, which unblocks `step` (activated by the step itself when its compute is done).
+struct StepBarrier {
+  int step, x_done, y_done, join;
+};
+void bind_step_barrier(PeSetup& pe, const StepBarrier& ids);
+
 // Colours the kernel installs at its busiest PE (the reference designs: 12 for MeshGEMM, 10 per
 // axis for MeshGEMV).
 int gemm_colours(GemmAlgorithm a);

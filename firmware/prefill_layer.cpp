@@ -369,20 +369,8 @@ class PrefillLayerProgram : public Program {
   explicit PrefillLayerProgram(const PrefillLayerSpec& spec)
       : s_(spec), sh_(spec.shape), p_(spec.grid) {
     const LayerShape& m = sh_;
-    if (p_ < 2) throw std::invalid_argument("the grid must be at least 2 x 2");
+    check_layer_shape(m, p_);
     if (s_.tokens < 1) throw std::invalid_argument("prefill needs at least one prompt token");
-    if (m.hidden < 1 || m.heads < 1 || m.kv_heads < 1 || m.head_dim < 2 || m.ffn < 1)
-      throw std::invalid_argument("the model shape has a zero or negative size");
-    if (m.head_dim % 2 != 0) throw std::invalid_argument("head_dim must be even (rotary pairs)");
-    if (m.heads % m.kv_heads != 0)
-      throw std::invalid_argument("heads (" + std::to_string(m.heads) +
-                                  ") must be a multiple of kv_heads (" +
-                                  std::to_string(m.kv_heads) + ")");
-    if (p_ < m.kv_heads)
-      throw std::invalid_argument("a " + std::to_string(p_) + "x" + std::to_string(p_) +
-                                  " grid has fewer columns than the model's " +
-                                  std::to_string(m.kv_heads) +
-                                  " KV heads (each needs at least one column)");
     hg_ = m.heads / m.kv_heads;
     cpg_ = p_ / m.kv_heads;
     half_ = m.head_dim / 2;
@@ -615,26 +603,12 @@ class PrefillLayerProgram : public Program {
       else
         gemm_step(c, q, q.gemm[static_cast<std::size_t>(q.stage)]);
     });
-    // The four-transfer barrier of MeshGEMM (see gemm.cpp) and the column-ring-only one.
-    pe.bind_local(kXDone, [](PeContext& c) {
-      c.block(kXDone);
-      c.activate(kJoin);
-    });
-    pe.bind_local(kYDone, [](PeContext& c) {
-      c.block(kYDone);
-      c.unblock(kJoin);
-    });
-    pe.bind_local(kJoin, [](PeContext& c) {
-      c.block(kJoin);
-      c.unblock(kStep);
-    });
+    // MeshGEMM's four-transfer barrier and the column-ring-only one.
+    bind_step_barrier(pe, StepBarrier{kStep, kXDone, kYDone, kJoin});
     pe.bind_local(kYJoin, [](PeContext& c) {
       c.block(kYJoin);
       c.unblock(kStep);
     });
-    pe.block(kXDone);
-    pe.block(kYDone);
-    pe.block(kJoin);
     pe.block(kYJoin);
     pe.activate(kMain);
   }
