@@ -261,6 +261,31 @@ bool try_place(const ChipParams& chip, const ModelSpec& m, const LayerShape& sha
   return true;
 }
 
+// Every feasible grid, ranked by an analytic estimate of a token's (or a prompt's) time: layers x
+// the layer estimate + the region hand-offs' distance; the simulation then runs the winner.
+// Returns a placement with grid 0 when none fits (`last_why` says why the last one failed).
+template <class P, class Try, class Layer>
+P best_grid(const ChipParams& chip, const ModelSpec& m, std::string& last_why, Try try_grid,
+            Layer layer_cycles) {
+  P chosen, pl;
+  double best = 0;
+  std::string why;
+  for (int grid = std::min(chip.mesh.width, chip.mesh.height); grid >= 2; --grid) {
+    if (!try_grid(grid, pl, why)) {
+      last_why = why;
+      continue;
+    }
+    const double t =
+        m.layers * layer_cycles(pl) + static_cast<double>((pl.regions_used - 1) * grid) *
+                                          static_cast<double>(chip.noc.hop_latency.count());
+    if (chosen.grid == 0 || t < best) {
+      best = t;
+      chosen = pl;
+    }
+  }
+  return chosen;
+}
+
 Placement plan(const Scenario& s, const ModelSpec& m, const LayerShape& shape, const LlmParams& p) {
   const ChipParams& chip = s.chip.params;
   Placement pl;
@@ -273,26 +298,17 @@ Placement plan(const Scenario& s, const ModelSpec& m, const LayerShape& shape, c
                         "", "Use another grid, or 0 to let the planner choose");
     return pl;
   }
-  // Every feasible grid, ranked by an analytic estimate of the token time (layers x layer
-  // estimate + the region hand-offs' distance); the simulation then runs the winner.
   std::string last_why = "the mesh is smaller than 2 x 2";
-  double best = 0;
-  Placement chosen;
-  for (int grid = std::min(chip.mesh.width, chip.mesh.height); grid >= 2; --grid) {
-    if (!try_place(chip, m, shape, p, grid, pl, why)) {
-      last_why = why;
-      continue;
-    }
-    DecodeLayerSpec spec = layer_spec(shape, p, grid, pl.groups);
-    spec.generated = p.output_tokens / 2;
-    const double token = m.layers * decode_layer_estimate(spec, chip) +
-                         static_cast<double>((pl.regions_used - 1) * grid) *
-                             static_cast<double>(chip.noc.hop_latency.count());
-    if (chosen.grid == 0 || token < best) {
-      best = token;
-      chosen = pl;
-    }
-  }
+  const Placement chosen = best_grid<Placement>(
+      chip, m, last_why,
+      [&](int grid, Placement& out, std::string& reason) {
+        return try_place(chip, m, shape, p, grid, out, reason);
+      },
+      [&](const Placement& pl) {
+        DecodeLayerSpec spec = layer_spec(shape, p, pl.grid, pl.groups);
+        spec.generated = p.output_tokens / 2;
+        return decode_layer_estimate(spec, chip);
+      });
   if (chosen.grid > 0) return chosen;
   throw ConfigError(
       workload_location(s, "model"), "workload.model",
@@ -365,22 +381,13 @@ PrefillPlacement plan_prefill(const Scenario& s, const ModelSpec& m, const Layer
                         "", "Use a larger grid, or 0 to let the planner choose");
     return pl;
   }
-  // Ranked by the analytic prefill time: layers x layer estimate + hand-off distance.
   std::string last_why = "the mesh is smaller than 2 x 2";
-  PrefillPlacement chosen;
-  double best = 0;
-  for (int grid = std::min(chip.mesh.width, chip.mesh.height); grid >= 2; --grid) {
-    if (!try_place_prefill(chip, m, shape, p, grid, pl, why)) {
-      last_why = why;
-      continue;
-    }
-    const double t = m.layers * pl.estimate + static_cast<double>((pl.regions_used - 1) * grid) *
-                                                  static_cast<double>(chip.noc.hop_latency.count());
-    if (chosen.grid == 0 || t < best) {
-      best = t;
-      chosen = pl;
-    }
-  }
+  const PrefillPlacement chosen = best_grid<PrefillPlacement>(
+      chip, m, last_why,
+      [&](int grid, PrefillPlacement& out, std::string& reason) {
+        return try_place_prefill(chip, m, shape, p, grid, out, reason);
+      },
+      [](const PrefillPlacement& pl) { return pl.estimate; });
   if (chosen.grid > 0) return chosen;
   throw ConfigError(workload_location(s, "prefill"), "workload.prefill",
                     "model '" + m.name +
