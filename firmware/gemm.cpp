@@ -47,8 +47,6 @@ class GemmProgram : public Program {
         kt_(tile_of(s.k, s.grid)),
         nt_(tile_of(s.n, s.grid)),
         steps_(s.pass_steps > 0 ? std::min(s.grid, s.pass_steps) : s.grid) {
-    if (steps_ < p_ && s_.algorithm == GemmAlgorithm::Summa)
-      throw std::invalid_argument("SUMMA's steps differ (the broadcast root moves): no sampling");
     if (s_.algorithm == GemmAlgorithm::MeshGemm && p_ > 1) {
       pos_.assign(static_cast<std::size_t>(p_), 0);
       const auto order = interleaved_ring_order(p_);
@@ -283,9 +281,14 @@ class GemmProgram : public Program {
           c.recv(in, slot, true, OnDone::activate(done_task));
       }
     };
+    // Sampled runs (steps_ < P) spread their steps' roots evenly over the line.
+    const int steps = steps_;
+    auto root = [p, steps](int s) {
+      return static_cast<int>(static_cast<std::int64_t>(s) * p / steps);
+    };
     pe.bind_local(kStep, [=](PeContext& c) {
       const int s = st->step;  // issue the broadcasts of step s, multiply step s - 1
-      if (s > p) return;
+      if (s > steps) return;
       if (p == 1) {
         c.matmul_acc(c.view("c"), c.view("a0"), c.view("b0"), mt, kt, nt);
         st->step = p + 1;
@@ -293,18 +296,18 @@ class GemmProgram : public Program {
       }
       auto slot_a = [&](int k) { return c.view(k % 2 == 0 ? "a1" : "a2"); };
       auto slot_b = [&](int k) { return c.view(k % 2 == 0 ? "b1" : "b2"); };
-      if (s < p) {
+      if (s < steps) {
         c.block(kStep);
-        comm(c, s, px, kEast, kWest, kXDone, c.view("a0"), slot_a(s));
-        comm(c, s, py, kSouth, kNorth, kYDone, c.view("b0"), slot_b(s));
+        comm(c, root(s), px, kEast, kWest, kXDone, c.view("a0"), slot_a(s));
+        comm(c, root(s), py, kSouth, kNorth, kYDone, c.view("b0"), slot_b(s));
       }
       if (s >= 1) {
         const int k = s - 1;
-        c.matmul_acc(c.view("c"), px == k ? c.view("a0") : slot_a(k),
-                     py == k ? c.view("b0") : slot_b(k), mt, kt, nt);
+        c.matmul_acc(c.view("c"), px == root(k) ? c.view("a0") : slot_a(k),
+                     py == root(k) ? c.view("b0") : slot_b(k), mt, kt, nt);
       }
       ++st->step;
-      if (s < p) c.activate(kStep);
+      if (s < steps) c.activate(kStep);
     });
     bind_join(pe);
     pe.activate(kStep);

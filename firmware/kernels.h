@@ -29,9 +29,9 @@ struct GemmSpec {
   int grid = 1;  // P: the program runs on P x P PEs
   std::uint64_t seed = 1;
   KernelValues values = KernelValues::Integers;
-  // Timing only (MeshGEMM, Cannon): when > 0, the compute-shift loop runs this many of its P steps
-  // and the alignment proportionally fewer rounds, so that two runs at k and 2k steps
-  // extrapolate to P (extrapolate_steps). 0: every step.
+  // Timing only: when > 0, the loop runs this many of its P steps (MeshGEMM, Cannon: the
+  // alignment proportionally fewer rounds; SUMMA: the broadcast roots spread evenly over the
+  // line), so that two runs at k and 2k steps extrapolate to P (extrapolate_steps). 0: every step.
   int pass_steps = 0;
 };
 

@@ -6,14 +6,13 @@ point (in parallel), then writes kernels.csv, kernels.md and two PNG plots.
 A point that fails (a tile that does not fit the PE's SRAM, say) or runs past --timeout is listed
 with its reason and does not stop the others.
 
-GEMM points on grids above --sample-above run MeshGEMM and Cannon with `steps: sampled` (8 and 16
-of the P compute-shift steps simulated, extrapolated to P; within 0.1 % of every step in the
-tests); SUMMA, whose steps differ, always runs every step, and is not run above --full-max-grid
-(hours per point at 720 on a 2-core machine). The `steps` column says which.
+GEMM points on grids above --sample-above run with `steps: sampled` (8 and 16 of the P steps
+simulated, extrapolated to P; SUMMA's sampled steps take roots spread over the line; within 0.1 %
+of every step in the tests). The `steps` column says which.
 
 usage: scripts/kernel_report.sh [--grids 64,128,...] [--gemm-grids 64,128] [--out DIR] [-j N]
        [--timeout S] [--fidelity stream|wavelet] [--chip wse2] [--skip-published]
-       [--sample-above P] [--full-max-grid P]
+       [--sample-above P]
 """
 import argparse
 import concurrent.futures
@@ -41,7 +40,7 @@ COLUMNS = ["kernel", "size", "algorithm", "grid", "groups", "steps", "status", "
 
 
 def sampled(args, kernel, algorithm, grid):
-    return kernel == "gemm" and algorithm != "summa" and grid > args.sample_above
+    return kernel == "gemm" and grid > args.sample_above
 
 
 def scenario_text(chip, fidelity, kernel, algorithm, size, grid, steps="all"):
@@ -93,8 +92,7 @@ def points(args):
     grids = [int(g) for g in args.grids.split(",") if g.strip()]
     gemm_grids = [int(g) for g in args.gemm_grids.split(",") if g.strip()]
     pts = [("gemv", a, s, p) for s in GEMV_SIZES for a in GEMV_ALGORITHMS for p in grids]
-    pts += [("gemm", a, s, p) for s in GEMM_SIZES for a in GEMM_ALGORITHMS for p in gemm_grids
-            if sampled(args, "gemm", a, p) or p <= args.full_max_grid]
+    pts += [("gemm", a, s, p) for s in GEMM_SIZES for a in GEMM_ALGORITHMS for p in gemm_grids]
     if not args.skip_published:
         for size in PUBLISHED_GEMV:
             pts += [("gemv", "meshgemv", size, p) for p in PUBLISHED_GRIDS]
@@ -207,9 +205,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per point")
     ap.add_argument("--skip-published", action="store_true")
     ap.add_argument("--sample-above", type=int, default=256,
-                    help="GEMM grids above this sample MeshGEMM's and Cannon's steps")
-    ap.add_argument("--full-max-grid", type=int, default=360,
-                    help="largest grid for GEMMs that need every step simulated (SUMMA)")
+                    help="GEMM grids above this sample their steps")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)

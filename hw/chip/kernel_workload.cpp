@@ -63,9 +63,10 @@ ParamTable<KernelParams> kernel_table(bool gemm) {
   if (gemm)
     t.choice<bool>(
         "steps", {{"all", false}, {"sampled", true}}, "all",
-        "all: simulate every compute-shift step; sampled (timing data, MeshGEMM and Cannon): run "
-        "8 and 16 of the P steps (alignment proportionally) and extrapolate to P - the steps are "
-        "periodic once the rings are full (SUMMA's moving broadcast root is not)",
+        "all: simulate every step; sampled (timing data): run 8 and 16 of the P steps and "
+        "extrapolate to P - MeshGEMM's and Cannon's steps are periodic once the rings are full "
+        "(their alignment runs proportionally fewer rounds), SUMMA's sampled steps take broadcast "
+        "roots spread evenly over the line",
         [](KernelParams & p) -> auto& { return p.sampled; });
   return t;
 }
@@ -151,7 +152,7 @@ class SampledGemmRun : public Workload {
     const double pes = static_cast<double>(rect_.width) * rect_.height;
     RunResult out;
     auto& m = out.metrics;
-    m["step_coverage"] = "compute-shift steps simulated for " + std::to_string(kSample) + " and " +
+    m["step_coverage"] = "steps simulated for " + std::to_string(kSample) + " and " +
                          std::to_string(2 * kSample) + " of " + std::to_string(p) +
                          ", extrapolated";
     m["kernel_cycles_max"] = std::llround(cmax);
@@ -191,10 +192,6 @@ std::unique_ptr<Workload> create_gemm(const Scenario& s) {
   spec.values = p.values;
   auto config = table(true).to_json(p);
   if (p.sampled) {
-    if (spec.algorithm == GemmAlgorithm::Summa)
-      throw ConfigError(workload_location(s, "steps"), "workload.steps",
-                        "SUMMA's steps cannot be sampled: its broadcast root moves every step",
-                        "all, sampled", "Use steps: all for SUMMA");
     if (s.run.data == DataMode::Functional)
       throw ConfigError(workload_location(s, "steps"), "workload.steps",
                         "sampled steps compute nothing: functional runs need every step",

@@ -168,12 +168,13 @@ TEST(Kernels, SramOverflowIsCheckedBeforeSimulation) {
   }
 }
 
-// Sampled compute-shift steps (8 and 16 of P, extrapolated) against every step on the plain
+// Sampled steps (8 and 16 of P, extrapolated; SUMMA's roots spread) against every step on the plain
 // engines (SystemC elaborates once per process), timing data.
 TEST(Kernels, SampledGemmStepsExtrapolateToTheFullKernel) {
   const ChipParams chip = resolve_preset("wse2").params;
-  for (const auto& [alg, name] : {std::pair{GemmAlgorithm::MeshGemm, "meshgemm"},
-                                  std::pair{GemmAlgorithm::Cannon, "cannon"}}) {
+  for (const auto& [alg, name] :
+       {std::pair{GemmAlgorithm::MeshGemm, "meshgemm"}, std::pair{GemmAlgorithm::Cannon, "cannon"},
+        std::pair{GemmAlgorithm::Summa, "summa"}}) {
     GemmSpec spec;
     spec.algorithm = alg;
     spec.m = 600;
@@ -191,13 +192,14 @@ TEST(Kernels, SampledGemmStepsExtrapolateToTheFullKernel) {
     EXPECT_LT(std::fabs(a - b) / a, 0.001) << name << ": " << a << " vs " << b;
     EXPECT_NEAR(sampled.metrics["kernel_cycles_mean"].get<double>(), full.cycles_mean,
                 0.001 * full.cycles_mean);
-    EXPECT_EQ(sampled.metrics["colours_per_pe_max"], 12 - (alg == GemmAlgorithm::Cannon ? 6 : 0));
+    EXPECT_EQ(sampled.metrics["colours_per_pe_max"], gemm_colours(alg));
     EXPECT_NE(sampled.metrics["step_coverage"].get<std::string>().find("8 and 16 of 40"),
               std::string::npos);
   }
-  // SUMMA's broadcast root moves every step: its steps differ, sampling is refused.
+  // Functional runs need every step.
   try {
-    run_yaml("chip: wse2\nworkload: {kind: gemm, algorithm: summa, grid: 40, steps: sampled}\n");
+    run_yaml(
+        "chip: wse2\nrun: {data: functional}\nworkload: {kind: gemm, grid: 40, steps: sampled}\n");
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "workload.steps");
