@@ -271,7 +271,17 @@ TEST(LlmWorkload, InputErrorsNameTheKeyAndTheRemedy) {
   r = cli({"run", scenario(dir, "prompt_tokens: 8, output_tokens: 2, model: nowhere/config.json"),
            "--out", dir + "/x"});
   EXPECT_EQ(r.code, 2);
-  for (const char* out : {"/x", "/y", "/z"}) EXPECT_FALSE(fs::exists(dir + out + "/summary.json"));
+  // A prefill grid whose PEs cannot hold a layer: the key, the bytes, a remedy.
+  const std::string big = dir + "/big.yaml";
+  std::ofstream(big) << "chip: wse2\nworkload: {kind: llm, model: llama3-8b, prompt_tokens: 128, "
+                        "output_tokens: 2, prefill_grid: 64}\n";
+  r = cli({"run", big, "--out", dir + "/w"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("workload.prefill_grid"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a prefill layer needs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("big.yaml:"), std::string::npos) << r.err;
+  for (const char* out : {"/x", "/y", "/z", "/w"})
+    EXPECT_FALSE(fs::exists(dir + out + "/summary.json"));
 }
 
 }  // namespace
