@@ -1134,8 +1134,9 @@ std::unique_ptr<Workload> create_llm(const Scenario& s) {
 
 void register_llm_workload(WorkloadRegistry& registry) {
   registry.add(WorkloadKind{"llm",
-                            "LLM decode of one request on the wafer: placement over P x P regions, "
-                            "the decode layer program per step, LM head and region hand-offs",
+                            "LLM inference of a request (or a batch) on the wafer: prefill on "
+                            "prefill regions, remap, decode steps on decode regions, LM head, "
+                            "region hand-offs",
                             param_infos(llm_table()), create_llm});
 }
 
