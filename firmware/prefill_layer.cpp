@@ -66,9 +66,10 @@ struct GemmStage {
 struct PePlan {
   int steps = 2;  // steps per pass: P, or fewer when sampling (timing only)
   int p = 2, s = 1, dx = 1, f = 1, d2 = 1, nk = 2, nq = 2, hg = 1, w = 1, seg_pos = 0;
-  int row = 0;       // logical row i
-  int nb = 0;        // score slots (steps whose block this PE roots)
-  bool real = true;  // the row holds prompt tokens
+  int row = 0;            // logical row i
+  int nb = 0;             // score slots (steps whose block this PE roots)
+  std::vector<int> mine;  // the slots that hold an unmasked block
+  bool real = true;       // the row holds prompt tokens
   bool bias = false;
   float inv_hidden = 1, scale = 1;
   std::array<GemmStage, kStages> gemm{};
@@ -141,41 +142,58 @@ void rope(PeContext& c, PePlan& pl) {
   c.transpose(c.view(pl.vc ? "v1" : "v0"), vd, nk, s);
 }
 
-// 7. Softmax over the keys of each (head, query), along the segment; leaves 1/sum in `sm`.
-void softmax(PeContext& c, PePlan& pl) {
-  if (!pl.real) return;
+// 7. Softmax over the keys of each (head, query), along the segment; leaves 1/sum in `sm`. Issued
+// one score slot at a time (then()): a PE may hold dozens of slots, and a piece's ops wait in its
+// queue until they run (memory on large grids).
+enum SoftmaxPhase : std::uint32_t { kMax, kExp, kSum };
+void softmax_from(PeContext& c, PePlan& pl, std::uint32_t phase, std::uint32_t i) {
   const int s = pl.s, hg = pl.hg;
   const View sc = c.view("S"), mx = c.view("mx"), sm = c.view("sm");
   const std::uint32_t block = u32(s * s), slot = u32(hg * s * s);
-  std::vector<int> mine;  // valid slots
-  for (int b = 0; b < pl.nb; ++b)
-    if (pl.valid(b * pl.w + pl.seg_pos)) mine.push_back(b);
-  c.vector(VectorOp::Fill, mx, {}, {}, kMasked);
-  auto rows = [&](auto&& body) {  // each key row of each head of each valid slot
-    for (int b : mine)
-      for (int hh = 0; hh < hg; ++hh)
-        for (int kk = 0; kk < s; ++kk)
-          body(b, hh, sub(sc, u32(b) * slot + u32(hh) * block + u32(kk * s), u32(s)));
-  };
-  rows([&](int, int hh, const View& r) {
-    const View m = sub(mx, u32(hh * s), u32(s));
-    c.vector(VectorOp::Max, m, m, r);
-  });
-  run_allreduce(c, pl.seg_reduce, mx, Combine::Max);
-  run_allreduce(c, pl.seg_bcast, mx);
-  rows([&](int, int hh, const View& r) {
-    c.vector(VectorOp::Fma, r, r, sub(mx, u32(hh * s), u32(s)), -1.0f);
-  });
-  for (int b : mine)
-    c.vector(VectorOp::ExpFull, sub(sc, u32(b) * slot, slot), sub(sc, u32(b) * slot, slot));
-  c.vector(VectorOp::Fill, sm, {}, {}, 0.0f);
-  rows([&](int, int hh, const View& r) {
-    const View m = sub(sm, u32(hh * s), u32(s));
-    c.vector(VectorOp::Add, m, m, r);
-  });
-  run_allreduce(c, pl.seg_reduce, sm);
-  run_allreduce(c, pl.seg_bcast, sm);
-  c.vector(VectorOp::Recip, sm, sm);
+  if (i < pl.mine.size()) {
+    const std::uint32_t b = u32(pl.mine[i]);
+    for (int hh = 0; hh < hg; ++hh)
+      for (int kk = 0; kk < s; ++kk) {  // each key row of each head
+        const View r = sub(sc, b * slot + u32(hh) * block + u32(kk * s), u32(s));
+        const View m = sub(phase == kSum ? sm : mx, u32(hh * s), u32(s));
+        if (phase == kMax) c.vector(VectorOp::Max, m, m, r);
+        if (phase == kExp) c.vector(VectorOp::Fma, r, r, m, -1.0f);
+        if (phase == kSum) c.vector(VectorOp::Add, m, m, r);
+      }
+    if (phase == kExp)
+      c.vector(VectorOp::ExpFull, sub(sc, b * slot, slot), sub(sc, b * slot, slot));
+    PePlan* p = &pl;
+    const std::uint32_t next = phase << 24 | (i + 1);
+    c.then([p, next](PeContext& n) { softmax_from(n, *p, next >> 24, next & 0xFFFFFFu); });
+    return;
+  }
+  PePlan* p = &pl;
+  switch (phase) {
+    case kMax:
+      run_allreduce(c, pl.seg_reduce, mx, Combine::Max);
+      run_allreduce(c, pl.seg_bcast, mx);
+      softmax_from(c, pl, kExp, 0);
+      return;
+    case kExp:
+      c.vector(VectorOp::Fill, sm, {}, {}, 0.0f);
+      softmax_from(c, pl, kSum, 0);
+      return;
+    default:
+      run_allreduce(c, pl.seg_reduce, sm);
+      run_allreduce(c, pl.seg_bcast, sm);
+      c.vector(VectorOp::Recip, sm, sm);
+      c.then([p](PeContext& n) { advance(n, *p); });
+  }
+}
+
+void softmax(PeContext& c, PePlan& pl) {
+  if (!pl.real) {
+    PePlan* p = &pl;
+    c.then([p](PeContext& n) { advance(n, *p); });
+    return;
+  }
+  c.vector(VectorOp::Fill, c.view("mx"), {}, {}, kMasked);
+  softmax_from(c, pl, kMax, 0);
 }
 
 void residual(PeContext& c, PePlan&) {
@@ -338,8 +356,7 @@ void advance(PeContext& c, PePlan& pl) {
       c.activate(kStep);
       return;
     case kSoftmax:
-      softmax(c, pl);
-      c.then(then_advance);
+      softmax(c, pl);  // continues with advance itself
       return;
     case kAttend:
       c.vector(VectorOp::Fill, c.view(kPairNames[kO][pl.pair[kO]]), {}, {}, 0.0f);
@@ -501,6 +518,8 @@ class PrefillLayerProgram : public Program {
     pl.seg_pos = at.x - pl.segment.lo;
     pl.seg_x = at.x;
     pl.nb = slots(px);
+    for (int b = 0; b < pl.nb; ++b)
+      if (pl.valid(b * pl.w + pl.seg_pos)) pl.mine.push_back(b);
     const ChainLine row{Axis::X, at.y, r.x, r.x + p_ - 1, kRow};
     const int mid = r.x + p_ / 2, seg_mid = pl.segment.lo + pl.w / 2;
     pl.row_reduce = chain_reduce_plan(row, at.x, mid);
