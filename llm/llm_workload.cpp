@@ -119,7 +119,8 @@ const ParamTable<LlmParams>& llm_table() {
     t.choice<Coverage>(
         "prefill_steps", {{"sampled", Coverage::Sampled}, {"all", Coverage::All}}, "sampled",
         "sampled (timing data): the prefill layer's P-step passes run 8 and 16 steps and are "
-        "extrapolated to P (linear once the rings are full; 0.03 % off on the tests' grids); all: "
+        "extrapolated to P (linear once the rings are full; within 0.2 % on the tests' grids); "
+        "all: "
         "every step (functional runs always simulate every step)",
         [](LlmParams & p) -> auto& { return p.prefill_steps; });
     t.real(

@@ -161,24 +161,25 @@ TEST(LlmWorkload, WaferPrefillTimeToFirstTokenRemapAndBreakdown) {
 }
 
 TEST(LlmWorkload, SampledPrefillStepsAgreeWithEveryStep) {
-  // A 40 x 40 prefill grid on the wse2 mesh: passes of 8 and 16 steps extrapolated to 40.
+  // A 32 x 32 prefill grid on the wse2 mesh: passes of 8 and 16 steps extrapolated to 32.
   const std::string dir = temp_dir("prefill_sampling");
   auto path = [&](const std::string& extra) {
     const std::string p = dir + "/s.yaml";
     std::ofstream(p) << "chip: wse2\nrun: {fidelity: stream, data: timing, outputs: "
                         "{wall_clock_metrics: false}}\nworkload: {kind: llm, model: tiny-llama, "
-                        "prompt_tokens: 120, output_tokens: 2, decode_grid: 8, prefill_grid: 40"
+                        "prompt_tokens: 64, output_tokens: 2, decode_grid: 8, prefill_grid: 32"
                      << extra << "}\n";
     return p;
   };
   ASSERT_EQ(cli({"run", path(""), "--out", dir + "/s"}).code, 0);
   ASSERT_EQ(cli({"run", path(", prefill_steps: all"), "--out", dir + "/a"}).code, 0);
   const auto s = metrics(dir + "/s"), a = metrics(dir + "/a");
-  EXPECT_EQ(s["prefill_step_coverage"], "passes simulated for 8 and 16 of 40 steps, extrapolated");
+  EXPECT_EQ(s["prefill_step_coverage"], "passes simulated for 8 and 16 of 32 steps, extrapolated");
   EXPECT_EQ(a["prefill_step_coverage"], "every step simulated");
   const double sampled = s["prefill_layer_cycles"].get<double>(),
                full = a["prefill_layer_cycles"].get<double>();
   EXPECT_LT(std::fabs(sampled - full) / full, 0.01) << sampled << " vs " << full;
+  std::printf("prefill layer: sampled %.0f, every step %.0f cycles\n", sampled, full);
   EXPECT_LT(std::fabs(s["energy_per_token_mj_prefill_total"].get<double>() /
                           a["energy_per_token_mj_prefill_total"].get<double>() -
                       1),
