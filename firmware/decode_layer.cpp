@@ -7,6 +7,7 @@
 #include "firmware/allreduce.h"
 #include "firmware/kernel_data.h"
 #include "firmware/kernels.h"
+#include "firmware/layer_ops.h"
 #include "noc/route_builder.h"
 #include "pe/dtype.h"
 
@@ -92,18 +93,9 @@ void rope_scores(PeContext& c, const PePlan& p) {
       const View qkv = sub(qkv_all, u32(r) * p.z(), p.z());
       const View q = sub(qkv, 0, u32(p.nq)), k = sub(qkv, u32(p.nq), u32(p.nk));
       if (p.bias) c.vector(VectorOp::Add, qkv, qkv, c.view("bqkv"));
-      auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
-        const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
-                   e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
-        c.vector(VectorOp::Mul, a, first, cl);
-        c.vector(VectorOp::Mul, b, second, sl);
-        c.vector(VectorOp::Mul, d, second, cl);
-        c.vector(VectorOp::Mul, e, first, sl);
-        c.vector(VectorOp::Fma, first, a, b, -1.0f);
-        c.vector(VectorOp::Add, second, d, e);
-      };
-      rotate(sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np));
-      rotate(sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np));
+      rotate_pairs(c, sub(q, 0, u32(hg * np)), sub(q, u32(hg * np), u32(hg * np)), u32(hg * np), t,
+                   cs, sn);
+      rotate_pairs(c, sub(k, 0, u32(np)), sub(k, u32(np), u32(np)), u32(np), t, cs, sn);
       // This request's slots: token t at (t * b + r) * slot.
       const View mine = sub(kv, u32(r * p.slot), kv.length - u32(r * p.slot));
       if (p.append)

@@ -8,6 +8,7 @@
 #include "firmware/allreduce.h"
 #include "firmware/kernel_data.h"
 #include "firmware/kernels.h"
+#include "firmware/layer_ops.h"
 #include "noc/route_builder.h"
 
 namespace wse {
@@ -125,19 +126,9 @@ void rope(PeContext& c, PePlan& pl) {
                sub(b, u32(nq + nk + d), 1));
     }
   }
-  auto rotate = [&](const View& first, const View& second, std::uint32_t len) {
-    const View a = sub(t, 0, len), b = sub(t, len, len), d = sub(t, 2 * len, len),
-               e = sub(t, 3 * len, len), cl = sub(cs, 0, len), sl = sub(sn, 0, len);
-    c.vector(VectorOp::Mul, a, first, cl);
-    c.vector(VectorOp::Mul, b, second, sl);
-    c.vector(VectorOp::Mul, d, second, cl);
-    c.vector(VectorOp::Mul, e, first, sl);
-    c.vector(VectorOp::Fma, first, a, b, -1.0f);
-    c.vector(VectorOp::Add, second, d, e);
-  };
   const std::uint32_t hq = u32(hg * d2 * s), hk = u32(d2 * s);
-  rotate(sub(q, 0, hq), sub(q, hq, hq), hq);
-  rotate(sub(k, 0, hk), sub(k, hk, hk), hk);
+  rotate_pairs(c, sub(q, 0, hq), sub(q, hq, hq), hq, t, cs, sn);
+  rotate_pairs(c, sub(k, 0, hk), sub(k, hk, hk), hk, t, cs, sn);
   c.vector(VectorOp::Scale, q, q, {}, pl.scale);
   c.transpose(c.view(pl.vc ? "v1" : "v0"), vd, nk, s);
 }
