@@ -177,29 +177,29 @@ TEST(Kernels, SampledGemmStepsExtrapolateToTheFullKernel) {
         std::pair{GemmAlgorithm::Summa, "summa"}}) {
     GemmSpec spec;
     spec.algorithm = alg;
-    spec.m = 600;
-    spec.k = 500;
-    spec.n = 400;
-    spec.grid = 40;
-    const PlainRun full = run_program_plain(chip, *make_gemm_program(spec), Rect{0, 0, 40, 40},
+    spec.m = 480;
+    spec.k = 400;
+    spec.n = 320;
+    spec.grid = 32;
+    const PlainRun full = run_program_plain(chip, *make_gemm_program(spec), Rect{0, 0, 32, 32},
                                             wse::Fidelity::Stream, false);
     const RunResult sampled =
         run_yaml(std::string("chip: wse2\nrun: {data: timing, fidelity: stream}\n") +
                  "workload: {kind: gemm, algorithm: " + name +
-                 ", grid: 40, m: 600, k: 500, n: 400, steps: sampled}\n");
+                 ", grid: 32, m: 480, k: 400, n: 320, steps: sampled}\n");
     const double a = static_cast<double>(full.cycles_max),
                  b = sampled.metrics["kernel_cycles_max"].get<double>();
     EXPECT_LT(std::fabs(a - b) / a, 0.001) << name << ": " << a << " vs " << b;
     EXPECT_NEAR(sampled.metrics["kernel_cycles_mean"].get<double>(), full.cycles_mean,
                 0.001 * full.cycles_mean);
     EXPECT_EQ(sampled.metrics["colours_per_pe_max"], gemm_colours(alg));
-    EXPECT_NE(sampled.metrics["step_coverage"].get<std::string>().find("8 and 16 of 40"),
+    EXPECT_NE(sampled.metrics["step_coverage"].get<std::string>().find("8 and 16 of 32"),
               std::string::npos);
   }
   // Functional runs need every step.
   try {
     run_yaml(
-        "chip: wse2\nrun: {data: functional}\nworkload: {kind: gemm, grid: 40, steps: sampled}\n");
+        "chip: wse2\nrun: {data: functional}\nworkload: {kind: gemm, grid: 32, steps: sampled}\n");
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "workload.steps");
