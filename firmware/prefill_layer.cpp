@@ -416,7 +416,6 @@ class PrefillLayerProgram : public Program {
     fp.scratch = h * (4 * dx * s + 2 * s + 2 * dx + std::max(dx * nq, dx * f) + nq * s +
                       3 * nk * s + 5 * hg * d2_ * s * 2 + (nb + 1) * hg * s * s + s * s +
                       2 * hg * s + 2 * nq * s + dx * s + 2 * f * s);
-    fp.kv_per_token_by_column.assign(static_cast<std::size_t>(p_), h * 2 * nk);
     return fp;
   }
 

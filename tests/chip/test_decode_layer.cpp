@@ -9,19 +9,13 @@
 #include "firmware/decode_layer.h"
 #include "hw/chip/program_run.h"
 #include "hw/config/scenario.h"
+#include "layer_shapes.h"
 
 namespace wse {
 namespace {
 
 LayerShape tiny(int heads = 4, int kv_heads = 2) {
-  LayerShape s;
-  s.hidden = 64;
-  s.heads = heads;
-  s.kv_heads = kv_heads;
-  s.head_dim = 64 / heads;
-  s.ffn = 96;
-  s.rope_theta = 10000;
-  return s;
+  return testing::tiny_layer(heads, kv_heads);
 }
 
 struct LayerRun {

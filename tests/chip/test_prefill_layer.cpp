@@ -10,19 +10,13 @@
 #include "firmware/prefill_layer.h"
 #include "hw/chip/program_run.h"
 #include "hw/config/scenario.h"
+#include "layer_shapes.h"
 
 namespace wse {
 namespace {
 
 LayerShape tiny(int heads = 4, int kv_heads = 2) {
-  LayerShape s;
-  s.hidden = 64;
-  s.heads = heads;
-  s.kv_heads = kv_heads;
-  s.head_dim = 64 / heads;
-  s.ffn = 96;
-  s.rope_theta = 10000;
-  return s;
+  return testing::tiny_layer(heads, kv_heads);
 }
 
 struct LayerRun {
@@ -112,8 +106,9 @@ TEST(PrefillLayerFidelity, StreamCyclesWithinOnePercentOfWavelet) {
   EXPECT_LT(gap, 0.01) << w.result.cycles_max << " vs " << st.result.cycles_max;
 }
 
-TEST(PrefillLayerEstimate, WithinAFactorOfTwoOfTheSimulation) {
-  // The planner ranks grids with it; it need not be exact, only of the right size.
+TEST(PrefillLayerEstimate, WithinAQuarterOfTheSimulation) {
+  // The planner ranks grids with it: measured 12-14 % low on these tiny grids (fixed per-step
+  // costs it leaves out), 0.6 % on LLaMA3-8B at 128 x 128.
   for (const int grid : {4, 8}) {
     PrefillLayerSpec s;
     s.shape = tiny(4, 2);
@@ -121,8 +116,7 @@ TEST(PrefillLayerEstimate, WithinAFactorOfTwoOfTheSimulation) {
     s.tokens = 24;
     const LayerRun r = run(s.shape, grid, s.tokens, Fidelity::Stream, false);
     const double est = prefill_layer_estimate(s, resolve_preset("test16x16").params);
-    EXPECT_GT(est, 0.5 * static_cast<double>(r.result.cycles_max)) << grid;
-    EXPECT_LT(est, 2.0 * static_cast<double>(r.result.cycles_max)) << grid;
+    EXPECT_LT(std::fabs(est / static_cast<double>(r.result.cycles_max) - 1), 0.25) << grid;
   }
 }
 

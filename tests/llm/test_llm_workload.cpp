@@ -114,11 +114,11 @@ TEST(LlmWorkload, WaferPrefillTimeToFirstTokenRemapAndBreakdown) {
                     m["decode_ms_total"].get<double>()) *
                    1e-3),
               1e-6);
-  // The estimate the planner ranks grids with is of the simulated size.
+  // The estimate the planner ranks grids with: 28,728 vs 30,461 cycles here (6 % low).
   EXPECT_LT(std::fabs(m["prefill_layer_cycles_estimate"].get<double>() /
                           m["prefill_layer_cycles"].get<double>() -
                       1),
-            0.5);
+            0.25);
   double parts = 0;
   for (const char* k : {"compute", "sram", "router", "wire", "static"})
     parts += m[std::string("energy_per_token_mj_prefill_") + k].get<double>();
