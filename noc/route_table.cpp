@@ -47,10 +47,12 @@ RouteTables::RouteTables(const ChipParams& chip)
       height_(chip.mesh.height),
       colour_budget_(chip.noc.colours),
       max_positions_(chip.noc.switch_positions),
-      per_node_(static_cast<size_t>(chip.num_nodes())) {}
+      per_node_(static_cast<size_t>(chip.num_nodes())),
+      masks_(per_node_.size(), 0) {}
 
 void RouteTables::install(const RouteSpec& spec) {
-  auto& list = per_node_[static_cast<size_t>(spec.at.y) * width_ + spec.at.x];
+  const auto node = static_cast<size_t>(spec.at.y) * width_ + spec.at.x;
+  auto& list = per_node_[node];
   auto it = std::lower_bound(list.begin(), list.end(), spec.colour,
                              [](const Entry& e, Color c) { return e.colour < c; });
   if (it != list.end() && it->colour == spec.colour) {
@@ -68,6 +70,7 @@ void RouteTables::install(const RouteSpec& spec) {
     return;
   }
   list.insert(it, Entry{spec.colour, spec.route});
+  if (spec.colour.value() < kIndexed) masks_[node] |= 1u << spec.colour.value();
 }
 
 void RouteTables::install(const std::vector<RouteSpec>& specs) {
@@ -76,6 +79,11 @@ void RouteTables::install(const std::vector<RouteSpec>& specs) {
 
 const ColourRoute* RouteTables::find(NodeId node, Color c) const {
   const auto& list = per_node_[node.value()];
+  if (c.value() < kIndexed) {
+    const std::uint32_t mask = masks_[node.value()], bit = 1u << c.value();
+    if (!(mask & bit)) return nullptr;
+    return &list[static_cast<std::size_t>(__builtin_popcount(mask & (bit - 1)))].route;
+  }
   for (const auto& e : list)
     if (e.colour == c) return &e.route;
   return nullptr;

@@ -83,6 +83,11 @@ class RouteTables {
   int colour_budget_;
   int max_positions_;
   std::vector<std::vector<Entry>> per_node_;  // sorted by colour; most routers hold few colours
+  // Per router, bit c set when colour c < 32 is configured: find() indexes the sorted list by a
+  // popcount instead of scanning it (a stream walk looks up a colour at every hop, and a scan
+  // of a router's 48-byte entries reads several cache lines).
+  std::vector<std::uint32_t> masks_;
+  static constexpr unsigned kIndexed = 32;
 };
 
 }  // namespace wse

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/core/error.h"
+#include "hw/core/prefetch.h"
 
 namespace wse {
 
@@ -184,11 +185,12 @@ Cycles StreamFabric::step() {
   auto& events = calendar_.open(t);
   ++counters_.busy_cycles;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (i + 8 < events.size()) client_.prefetch(NodeId(events[i + 8].node), 0);
-    if (i + 4 < events.size()) {
-      const Event& ahead = events[i + 4];
-      client_.prefetch(NodeId(ahead.node), 1);
-      if (ahead.kind == Kind::Deliver) __builtin_prefetch(&pool_[ahead.token]);
+    if (i + 48 < events.size()) client_.prefetch(NodeId(events[i + 48].node), 0);
+    if (i + 32 < events.size()) client_.prefetch(NodeId(events[i + 32].node), 1);
+    if (i + 16 < events.size()) {
+      const Event& ahead = events[i + 16];
+      client_.prefetch(NodeId(ahead.node), 2);
+      if (ahead.kind == Kind::Deliver) prefetch_line(&pool_[ahead.token]);
     }
     const Event e = events[i];  // a copy: handlers may schedule into this same bucket
     switch (e.kind) {

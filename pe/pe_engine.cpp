@@ -17,25 +17,35 @@ Cycles PeContext::now() const {
   return Cycles(pe_.issue_at_);
 }
 
-const Buffer& PeContext::buffer(const std::string& name) const {
-  for (const auto& entry : pe_.buffers_)
-    if (entry.first == name) return entry.second;
-  throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + name + "'");
+namespace {
+std::uint32_t name_key(std::string_view name) {  // FNV-1a
+  std::uint32_t h = 2166136261u;
+  for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
+  return h;
+}
+}  // namespace
+
+const Buffer& PeContext::buffer(std::string_view name) const {
+  const std::uint32_t key = name_key(name);
+  const auto& keys = pe_.buffer_keys_;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keys[i] == key && pe_.buffer_names_[i] == name) return pe_.buffer_slots_[i];
+  throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + std::string(name) +
+                              "'");
 }
 
-View PeContext::view(const std::string& name) const {
+View PeContext::view(std::string_view name) const {
   const Buffer& b = buffer(name);
   return View{b, 0, b.elements};
 }
 
 void PeContext::vector(VectorOp op, const View& dst, const View& a, const View& b, float scalar) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Vector;
+  PeEngine::Op o = PeEngine::Op::compute(PeEngine::Op::Kind::Vector);
   o.vop = op;
   o.dst = dst;
   o.a = a;
-  o.b = b;
-  o.scalar = scalar;
+  o.arg.b = b;
+  o.arg.scalar = scalar;
   pe_.issue(o);
 }
 
@@ -52,7 +62,7 @@ PeEngine::Op PeEngine::fabric_op(Op::Kind kind, Color c, const View& mem, bool a
 // Task-table changes are scalar instructions, executed in program order as 0-element ops that
 // cost one scalar_op cycle (see PeEngine::advance).
 PeEngine::Op PeEngine::task_op(OnDone change) {
-  PeEngine::Op o;
+  PeEngine::Op o = Op::compute(Op::Kind::Vector);
   o.vop = VectorOp::Fill;
   o.done = change;
   return o;
@@ -91,15 +101,14 @@ void PeContext::recv_send(Color in, Color out, const View& mem, bool async, OnDo
 }
 void PeContext::matmul_acc(const View& c, const View& a, const View& b, int mt, int kt, int nt,
                            MapOrder order) {
-  PeEngine::Op o;
+  PeEngine::Op o = PeEngine::Op::compute(PeEngine::Op::Kind::MatMul);
   o.order = order;
-  o.kind = PeEngine::Op::Kind::MatMul;
   o.dst = c;
   o.a = a;
-  o.b = b;
-  o.mt = mt;
-  o.kt = kt;
-  o.nt = nt;
+  o.arg.b = b;
+  o.arg.mt = mt;
+  o.arg.kt = kt;
+  o.arg.nt = nt;
   pe_.issue(o);
 }
 void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, int nt) {
@@ -107,24 +116,22 @@ void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, in
 }
 void PeContext::gemv_acc(const View& y, const View& x, const View& w, int mt, int nt,
                          int row_stride, int col_stride) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Gemv;
+  PeEngine::Op o = PeEngine::Op::compute(PeEngine::Op::Kind::Gemv);
   o.dst = y;
   o.a = x;
-  o.b = w;
-  o.mt = mt;
-  o.nt = nt;
-  o.row_stride = row_stride;
-  o.col_stride = col_stride;
+  o.arg.b = w;
+  o.arg.mt = mt;
+  o.arg.nt = nt;
+  o.arg.row_stride = row_stride;
+  o.arg.col_stride = col_stride;
   pe_.issue(o);
 }
 void PeContext::transpose(const View& dst, const View& src, int rows, int cols) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Transpose;
+  PeEngine::Op o = PeEngine::Op::compute(PeEngine::Op::Kind::Transpose);
   o.dst = dst;
   o.a = src;
-  o.mt = rows;
-  o.nt = cols;
+  o.arg.mt = rows;
+  o.arg.nt = cols;
   pe_.issue(o);
 }
 void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> commands,
@@ -133,7 +140,8 @@ void PeContext::send_control(Color c, std::initializer_list<SwitchCommand> comma
   PeEngine::Op o = PeEngine::fabric_op(PeEngine::Op::Kind::Send, c,
                                        View{Buffer{0, 1, DType::F32}, 0, 1}, false, {});
   o.is_control = true;
-  o.control = control_word(commands) | (control_task >= 0 ? control_task_bits(control_task) : 0u);
+  o.fab.control =
+      control_word(commands) | (control_task >= 0 ? control_task_bits(control_task) : 0u);
   pe_.issue(o);
 }
 
@@ -141,7 +149,8 @@ void PeContext::set_route(Color c, DirSet rx, DirSet tx) {
   PeEngine::Op o;
   o.kind = PeEngine::Op::Kind::Route;
   o.colour = c;
-  o.control = static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8);
+  o.fab.control =
+      static_cast<std::uint32_t>(rx.bits()) | (static_cast<std::uint32_t>(tx.bits()) << 8);
   pe_.issue(o);
 }
 
@@ -154,15 +163,14 @@ void PeContext::then(std::function<void(PeContext&)> next) {
 }
 
 void PeContext::mark(int id) {
-  PeEngine::Op o;
-  o.kind = PeEngine::Op::Kind::Mark;
-  o.mt = id;
+  PeEngine::Op o = PeEngine::Op::compute(PeEngine::Op::Kind::Mark);
+  o.arg.mt = id;
   pe_.issue(o);
 }
 
 void PeContext::scalar(int instructions) {
   PeEngine::Op o = PeEngine::task_op({});
-  o.scalar_instructions = instructions;
+  o.arg.scalar_instructions = instructions;
   pe_.issue(o);
 }
 
@@ -173,7 +181,7 @@ void PeContext::unblock(int task) {
   pe_.issue(PeEngine::task_op(OnDone::unblock(task)));
 }
 void PeContext::block(int task) {
-  pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, task}));
+  pe_.issue(PeEngine::task_op(OnDone{OnDone::Action::Block, static_cast<std::int16_t>(task)}));
 }
 
 void PeSetup::buffer(const std::string& name, DType type, std::int64_t elements) {
@@ -226,7 +234,7 @@ void PeSetup::block(int task) {
 // ---- engine -----------------------------------------------------------------------------------
 
 PeEngine::PeEngine(const ChipParams& chip, Coord at, bool functional)
-    : chip_(chip), at_(at), sram_(chip.pe, functional), tasks_(chip.pe.task_ids), bodies_() {}
+    : chip_(chip), at_(at), tasks_(chip.pe.task_ids), sram_(chip.pe, functional) {}
 
 TaskBody& PeEngine::body(int task) {
   for (auto& entry : bodies_)
@@ -237,14 +245,18 @@ TaskBody& PeEngine::body(int task) {
 
 void PeEngine::finish_setup(const std::string& program) {
   const auto laid = layout_buffers(chip_.pe, at_, program, requests_);
-  buffers_.clear();
+  buffer_keys_.clear();
+  buffer_slots_.assign(laid.begin(), laid.end());
+  buffer_names_.clear();
+  buffer_keys_.reserve(laid.size());
+  buffer_names_.reserve(laid.size());
   sram_used_ = 0;
   for (std::size_t i = 0; i < laid.size(); ++i) {
-    buffers_.emplace_back(requests_[i].name, laid[i]);
+    buffer_keys_.push_back(name_key(requests_[i].name));
+    buffer_names_.push_back(std::move(requests_[i].name));
     sram_used_ += (requests_[i].bytes() + 3) / 4 * 4;  // 4-byte aligned, as laid out
   }
   std::vector<BufferRequest>().swap(requests_);
-  buffers_.shrink_to_fit();
   bodies_.shrink_to_fit();
 }
 
@@ -334,8 +346,8 @@ void PeEngine::apply_vector(const Op& op) {
     return;
   }
   // A one-element b is broadcast (a stride-0 operand, full SIMD width).
-  const bool broadcast = op.b.length == 1;
-  auto bi = [&](std::uint32_t i) { return op.b.offset + (broadcast ? 0 : i); };
+  const bool broadcast = op.arg.b.length == 1;
+  auto bi = [&](std::uint32_t i) { return op.arg.b.offset + (broadcast ? 0 : i); };
   for (std::uint32_t i = 0; i < n; ++i) {
     const Buffer& d = op.dst.buffer;
     float r = 0;
@@ -343,23 +355,24 @@ void PeEngine::apply_vector(const Op& op) {
       case VectorOp::Fma:
         if (d.type == DType::F16) {
           const std::uint16_t x = sram_.read_f16(op.a.buffer, op.a.offset + i),
-                              y = sram_.read_f16(op.b.buffer, bi(i));
-          sram_.write_f16(d, op.dst.offset + i, f16_fma(y, f16_bits(op.scalar), x));
+                              y = sram_.read_f16(op.arg.b.buffer, bi(i));
+          sram_.write_f16(d, op.dst.offset + i, f16_fma(y, f16_bits(op.arg.scalar), x));
           continue;
         }
-        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, bi(i)) * op.scalar;
+        r = sram_.read(op.a.buffer, op.a.offset + i) +
+            sram_.read(op.arg.b.buffer, bi(i)) * op.arg.scalar;
         break;
       case VectorOp::Add:
-        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.b.buffer, bi(i));
+        r = sram_.read(op.a.buffer, op.a.offset + i) + sram_.read(op.arg.b.buffer, bi(i));
         break;
       case VectorOp::Mul:
-        r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.b.buffer, bi(i));
+        r = sram_.read(op.a.buffer, op.a.offset + i) * sram_.read(op.arg.b.buffer, bi(i));
         break;
       case VectorOp::Max:
-        r = std::max(sram_.read(op.a.buffer, op.a.offset + i), sram_.read(op.b.buffer, bi(i)));
+        r = std::max(sram_.read(op.a.buffer, op.a.offset + i), sram_.read(op.arg.b.buffer, bi(i)));
         break;
       case VectorOp::Scale:
-        r = sram_.read(op.a.buffer, op.a.offset + i) * op.scalar;
+        r = sram_.read(op.a.buffer, op.a.offset + i) * op.arg.scalar;
         break;
       case VectorOp::ExpFull:
         r = std::exp(sram_.read(op.a.buffer, op.a.offset + i));
@@ -386,7 +399,7 @@ void PeEngine::apply_vector(const Op& op) {
         r = sram_.read(op.a.buffer, op.a.offset + i);
         break;
       case VectorOp::Fill:
-        r = op.scalar;
+        r = op.arg.scalar;
         break;
       case VectorOp::Exp: {
         const float base = 1.0f + sram_.read(op.a.buffer, op.a.offset + i) / 256.0f;
@@ -408,16 +421,20 @@ void PeEngine::apply_vector(const Op& op) {
 }
 
 OpCost PeEngine::compute_cost(const Op& op) const {
-  if (op.kind == Op::Kind::MatMul) return matmul_cost(chip_.pe, op.mt, op.kt, op.nt, op.order);
-  if (op.kind == Op::Kind::Gemv) return map_fma_cost(chip_.pe, op.mt, op.nt, op.col_stride);
-  if (op.kind == Op::Kind::Transpose) return map_copy_cost(chip_.pe, op.nt, op.mt, op.nt);
-  if (op.dst.length == 0) return OpCost{scalar_cost(chip_.pe, op.scalar_instructions), 0};
+  if (op.kind == Op::Kind::MatMul)
+    return matmul_cost(chip_.pe, op.arg.mt, op.arg.kt, op.arg.nt, op.order);
+  if (op.kind == Op::Kind::Gemv)
+    return map_fma_cost(chip_.pe, op.arg.mt, op.arg.nt, op.arg.col_stride);
+  if (op.kind == Op::Kind::Transpose)
+    return map_copy_cost(chip_.pe, op.arg.nt, op.arg.mt, op.arg.nt);
+  if (op.dst.length == 0) return OpCost{scalar_cost(chip_.pe, op.arg.scalar_instructions), 0};
   return vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op));
 }
 
 void PeEngine::apply_map(const Op& op) {
   if (op.kind == Op::Kind::Transpose) {
-    const auto rows = static_cast<std::uint32_t>(op.mt), cols = static_cast<std::uint32_t>(op.nt);
+    const auto rows = static_cast<std::uint32_t>(op.arg.mt),
+               cols = static_cast<std::uint32_t>(op.arg.nt);
     if (!sram_.functional()) {
       const std::uint64_t bytes = static_cast<std::uint64_t>(rows) * cols * 2;
       sram_.count(bytes, bytes);
@@ -429,15 +446,15 @@ void PeEngine::apply_map(const Op& op) {
                         sram_.read_f16(op.a.buffer, op.a.offset + r * cols + c));
     return;
   }
-  const std::uint64_t kt = static_cast<std::uint64_t>(op.kt),
-                      nt = static_cast<std::uint64_t>(op.nt),
-                      mt = static_cast<std::uint64_t>(op.mt);
+  const std::uint64_t kt = static_cast<std::uint64_t>(op.arg.kt),
+                      nt = static_cast<std::uint64_t>(op.arg.nt),
+                      mt = static_cast<std::uint64_t>(op.arg.mt);
   counters_.flops += compute_cost(op).flops;
   counters_.fma_elements +=
       op.kind == Op::Kind::MatMul
-          ? static_cast<std::uint64_t>(op.mt) * static_cast<std::uint64_t>(op.kt) *
-                static_cast<std::uint64_t>(op.nt)
-          : static_cast<std::uint64_t>(op.mt) * static_cast<std::uint64_t>(op.nt);
+          ? static_cast<std::uint64_t>(op.arg.mt) * static_cast<std::uint64_t>(op.arg.kt) *
+                static_cast<std::uint64_t>(op.arg.nt)
+          : static_cast<std::uint64_t>(op.arg.mt) * static_cast<std::uint64_t>(op.arg.nt);
   if (!sram_.functional()) {
     // Each FMA element reads two operands and the accumulator and writes the accumulator.
     const std::uint64_t elements = op.kind == Op::Kind::MatMul ? kt * nt * mt : mt * nt;
@@ -449,7 +466,7 @@ void PeEngine::apply_map(const Op& op) {
   if (op.kind == Op::Kind::MatMul) {
     for (std::uint32_t k = 0; k < k32; ++k)
       for (std::uint32_t n = 0; n < n32; ++n) {
-        const std::uint16_t s = sram_.read_f16(op.b.buffer, op.b.offset + k * n32 + n);
+        const std::uint16_t s = sram_.read_f16(op.arg.b.buffer, op.arg.b.offset + k * n32 + n);
         for (std::uint32_t m = 0; m < m32; ++m) {
           const std::uint32_t ci = op.dst.offset + n * m32 + m;
           const std::uint16_t a = sram_.read_f16(op.a.buffer, op.a.offset + k * m32 + m),
@@ -463,9 +480,9 @@ void PeEngine::apply_map(const Op& op) {
     const std::uint16_t s = sram_.read_f16(op.a.buffer, op.a.offset + m);
     for (std::uint32_t n = 0; n < n32; ++n) {
       const std::uint32_t yi = op.dst.offset + n;
-      const std::uint32_t wi = m * static_cast<std::uint32_t>(op.row_stride) +
-                               n * static_cast<std::uint32_t>(op.col_stride);
-      const std::uint16_t w = sram_.read_f16(op.b.buffer, op.b.offset + wi),
+      const std::uint32_t wi = m * static_cast<std::uint32_t>(op.arg.row_stride) +
+                               n * static_cast<std::uint32_t>(op.arg.col_stride);
+      const std::uint16_t w = sram_.read_f16(op.arg.b.buffer, op.arg.b.offset + wi),
                           y = sram_.read_f16(op.dst.buffer, yi);
       sram_.write_f16(op.dst.buffer, yi, f16_fma(w, s, y));
     }
@@ -534,11 +551,11 @@ void PeEngine::deliver_message(const StreamDelivery& d) {
   counters_.wavelets_received += d.wavelets;
 }
 
-bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
+bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric, bool early) {
   const NodeId node = chip_.node(at_);
   const View& v = fabric_view(op);
   const std::uint32_t total = wavelets_of(v);
-  if (op.moved >= total || t < op.next) return false;
+  if (op.fab.moved >= total || (t < op.fab.next && !early)) return false;
   if (op.is_control) {
     throw SimulationError("PE " + to_string(at_) +
                           " sent a control wavelet; control wavelets are not modelled in stream "
@@ -555,8 +572,7 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     });
     if (it == inbox_.end()) return false;
     const StreamDelivery d = *it;
-    inbox_.erase(it);
-    if (inbox_.empty()) std::vector<StreamDelivery>().swap(inbox_);
+    inbox_.erase(it);  // keeps its capacity: a PE receives again soon (no malloc per message)
     if (d.wavelets != total) {
       throw SimulationError("PE " + to_string(at_) + ": a receive of " + std::to_string(total) +
                             " wavelets on colour " + std::to_string(op.colour.value()) +
@@ -566,7 +582,7 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
     }
     // Wavelet k is taken at max(start + k, its arrival): the op ends after the later of the
     // two streams.
-    const std::int64_t start = std::max(op.next, d.first);
+    const std::int64_t start = std::max(op.fab.next, d.first);
     // The payload is read before consume(), which may free the message.
     const std::vector<std::uint32_t>& in = fabric.payload(d.message);
     std::vector<std::uint32_t> words;
@@ -604,13 +620,13 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
       counters_.flops += half ? v.length : total;
       counters_.alu_elements += half ? v.length : total;
     }
-    op.in_done = std::max(start + total - 1, d.last) + 1;
+    op.fab.in_done = std::max(start + total - 1, d.last) + 1;
     op.consumed = true;
     if (sending)
-      op.message = fabric.send(node, out, total, start, std::max(start + total - 1, d.last),
-                               std::move(words));
+      op.fab.message = fabric.send(node, out, total, start, std::max(start + total - 1, d.last),
+                                   std::move(words));
     progressed = true;
-  } else if (sending && op.message == kNoMessage) {
+  } else if (sending && op.fab.message == kNoMessage) {
     std::vector<std::uint32_t> words;
     if (functional) {
       words.reserve(total);
@@ -620,39 +636,40 @@ bool PeEngine::step_stream(Op& op, std::int64_t t, StreamFabric& fabric) {
                       static_cast<std::uint64_t>(dtype_bytes(v.buffer.type)),
                   0);
     }
-    op.message = fabric.send(node, out, total, op.next, op.next + total - 1, std::move(words));
+    op.fab.message =
+        fabric.send(node, out, total, op.fab.next, op.fab.next + total - 1, std::move(words));
     progressed = true;
   }
-  if (op.done_at < 0) {
-    std::int64_t done = receives ? op.in_done : -1;
+  if (op.fab.done_at < 0) {
+    std::int64_t done = receives ? op.fab.in_done : -1;
     if (sending) {
-      const std::int64_t s = fabric.sender_done(op.message);
+      const std::int64_t s = fabric.sender_done(op.fab.message);
       if (s < 0) return progressed;  // the fabric wakes this PE once the receivers are known
       done = std::max(done, s);
     }
-    op.done_at = done;
+    op.fab.done_at = done;
   }
-  if (t < op.done_at) return progressed;
+  if (t < op.fab.done_at) return progressed;
   finish_stream(op, fabric);
   return true;
 }
 
 void PeEngine::finish_stream(Op& op, StreamFabric& fabric) {
   if (sends(op.kind)) {
-    fabric.sender_finished(op.message);
+    fabric.sender_finished(op.fab.message);
     counters_.wavelets_sent += wavelets_of(fabric_view(op));
   }
-  op.moved = wavelets_of(fabric_view(op));
-  op.next = op.done_at;
+  op.fab.moved = wavelets_of(fabric_view(op));
+  op.fab.next = op.fab.done_at;
 }
 
 bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   const NodeId node = chip_.node(at_);
   const View& v = fabric_view(op);
   const std::uint32_t total = wavelets_of(v);
-  if (op.moved >= total || t < op.next) return false;
+  if (op.fab.moved >= total || t < op.fab.next) return false;
   const bool half = v.buffer.type == DType::F16;
-  const std::uint32_t first = op.moved * (half ? 2u : 1u);
+  const std::uint32_t first = op.fab.moved * (half ? 2u : 1u);
   const bool two = half && first + 1 < v.length;
   const bool sending = sends(op.kind);
   const bool receives = op.kind != Op::Kind::Send;
@@ -671,19 +688,20 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
   std::uint32_t word = 0;
   switch (op.kind) {
     case Op::Kind::Send:
-      word = op.is_control ? op.control : mem_word(v, op.moved);
+      word = op.is_control ? op.fab.control : mem_word(v, op.fab.moved);
       break;
     case Op::Kind::Recv:
-      store_word(v, op.moved, in);
+      store_word(v, op.fab.moved, in);
       break;
     case Op::Kind::RecvAdd:
-      store_word(v, op.moved, combine_words(half, op.combine_max, mem_word(v, op.moved), in));
+      store_word(v, op.fab.moved,
+                 combine_words(half, op.combine_max, mem_word(v, op.fab.moved), in));
       break;
     case Op::Kind::RecvAddSend:
-      word = combine_words(half, op.combine_max, in, mem_word(v, op.moved));
+      word = combine_words(half, op.combine_max, in, mem_word(v, op.fab.moved));
       break;
     case Op::Kind::RecvSend:
-      store_word(v, op.moved, in);
+      store_word(v, op.fab.moved, in);
       word = in;
       break;
     default:
@@ -701,8 +719,8 @@ bool PeEngine::step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric) {
     fabric.inject(node, w, Cycles(t));
     ++counters_.wavelets_sent;
   }
-  ++op.moved;
-  op.next = t + 1;
+  ++op.fab.moved;
+  op.fab.next = t + 1;
   return true;
 }
 
@@ -722,22 +740,22 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // is busy; otherwise a delivery or a ramp credit will call us.
   auto wait_fabric = [&](const Op& op) {
     if (fabrics.stream) {  // a known completion, the dispatch delay, or an outside event
-      if (op.done_at > t) {
-        want(op.done_at);
-      } else if (op.next > t) {
+      if (op.fab.done_at > t) {
+        want(op.fab.done_at);
+      } else if (op.fab.next > t) {
         // A receive whose message has not arrived is woken by the delivery, not by the clock.
         const bool waits_for_message =
             op.kind != Op::Kind::Send && !op.consumed &&
             std::none_of(inbox_.begin(), inbox_.end(), [&](const StreamDelivery& m) {
               return m.colour.value() == op.colour.value();
             });
-        if (!waits_for_message) want(op.next);
+        if (!waits_for_message) want(op.fab.next);
       }
       return;
     }
     WaveletFabric& fabric = *fabrics.wavelet;
-    if (op.next > t) {
-      want(op.next);
+    if (op.fab.next > t) {
+      want(op.fab.next);
     } else if (sends(op.kind) &&
                fabric.ramp_has_credit(node,
                                       op.kind == Op::Kind::Send ? op.colour : op.out_colour) &&
@@ -759,7 +777,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // least done_at - so no pick, no new issue and no task-flag change of its own comes earlier -
   // and no other op in flight changes the same task in an order-dependent way.
   auto completes_unobserved = [&](const Op& op) {
-    if (op.done_at > main_free_) return false;
+    if (op.fab.done_at > main_free_) return false;
     if (op.done.action == OnDone::Action::None) return true;
     for (const Op& m : micro_) {
       if (&m == &op || m.done.task != op.done.task) continue;
@@ -768,9 +786,23 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     }
     return true;
   };
+  // Stream fidelity: a receive takes its message at max(its own cycle, the arrival) whenever it
+  // is handled, so a synchronous one may wait for (or take) its message before its cycle comes -
+  // unless a receive in flight could take the same colour first, or (functional data) a
+  // transfer in flight may still read the memory it writes.
+  auto receives_ahead = [&](const Op& op) {
+    if (!fabrics.stream || op.async || op.is_control ||
+        (op.kind != Op::Kind::Recv && op.kind != Op::Kind::RecvAdd))
+      return false;
+    if (functional && !micro_.empty()) return false;
+    for (const Op& m : micro_)
+      if (m.kind != Op::Kind::Send && m.colour == op.colour) return false;
+    return true;
+  };
   auto runs_ahead = [&](const Op& op) {
     if (op.kind == Op::Kind::Continue || op.kind == Op::Kind::Mark) return true;  // no cost
     if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
+    if (receives_ahead(op)) return true;
     if (op.kind != Op::Kind::Vector && !is_map(op.kind)) return false;
     const bool data = !(op.kind == Op::Kind::Vector && op.dst.length == 0);
     if (data && functional && !micro_.empty()) return false;
@@ -787,14 +819,14 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     for (std::size_t i = 0; i < micro_.size();) {
       Op& op = micro_[i];
       if (step(op)) progress = true;
-      if (fabrics.stream && op.moved < wavelets_of(fabric_view(op)) && op.done_at > t &&
+      if (fabrics.stream && op.fab.moved < wavelets_of(fabric_view(op)) && op.fab.done_at > t &&
           completes_unobserved(op)) {
-        finish_stream(op, *fabrics.stream);  // completes at op.done_at, applied now
+        finish_stream(op, *fabrics.stream);  // completes at op.fab.done_at, applied now
         progress = true;
       }
-      if (op.moved == wavelets_of(fabric_view(op))) {
+      if (op.fab.moved == wavelets_of(fabric_view(op))) {
         complete(op);
-        counters_.finish_cycle = std::max(counters_.finish_cycle, op.next);
+        counters_.finish_cycle = std::max(counters_.finish_cycle, op.fab.next);
         micro_.erase(micro_.begin() + static_cast<std::ptrdiff_t>(i));
         progress = true;
         continue;
@@ -808,11 +840,11 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       Op* first = nullptr;
       bool all_known = true;
       for (Op& m : micro_) {
-        if (m.done_at <= t) all_known = false;
-        if (!first || m.done_at < first->done_at) first = &m;
+        if (m.fab.done_at <= t) all_known = false;
+        if (!first || m.fab.done_at < first->fab.done_at) first = &m;
       }
       if (all_known && first) {
-        main_free_ = std::max(main_free_, first->done_at);
+        main_free_ = std::max(main_free_, first->fab.done_at);
         finish_stream(*first, *fabrics.stream);
         progress = true;
         continue;  // the microthread loop completes it
@@ -840,7 +872,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         continue;
       }
       if (op.kind == Op::Kind::Mark) {
-        const auto id = static_cast<std::size_t>(op.mt);
+        const auto id = static_cast<std::size_t>(op.arg.mt);
         if (marks_.size() <= id) marks_.resize(id + 1, -1);
         marks_[id] = op.start;
         pop_main();
@@ -848,8 +880,8 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         continue;
       }
       if (op.kind == Op::Kind::Route) {
-        const DirSet rx(static_cast<std::uint8_t>(op.control & 0xFFu)),
-            tx(static_cast<std::uint8_t>(op.control >> 8));
+        const DirSet rx(static_cast<std::uint8_t>(op.fab.control & 0xFFu)),
+            tx(static_cast<std::uint8_t>(op.fab.control >> 8));
         if (fabrics.stream)
           fabrics.stream->rewrite_route(node, op.colour, rx, tx, Cycles(op.start));
         else
@@ -885,21 +917,31 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         const std::int64_t at =
             std::max(op.start, t);  // later than planned if it waited for a thread
         launched.start = at;
-        launched.next = at + dispatch;
+        launched.fab.next = at + dispatch;
         main_free_ = at + chip_.pe.scalar_op.count();
         pop_main();
         micro_.push_back(launched);
         progress = true;
         continue;
       }
-      if (op.next < 0) op.next = op.start + dispatch;
-      if (step(op)) progress = true;
-      if (op.moved == wavelets_of(fabric_view(op))) {
-        const auto busy = static_cast<std::uint64_t>(dispatch) + op.moved;
-        const auto spent = static_cast<std::uint64_t>(op.next - op.start);
+      if (op.fab.next < 0) op.fab.next = op.start + dispatch;
+      if (fabrics.stream) {
+        if (step_stream(op, t, *fabrics.stream, receives_ahead(op))) progress = true;
+        // A synchronous op whose completion is known completes now, as at done_at: the main
+        // thread is taken until then whatever happens, and a completion with no task-flag
+        // change is visible to nothing else (the next op still acts at its own cycle).
+        if (op.fab.moved < wavelets_of(fabric_view(op)) && op.fab.done_at > t &&
+            op.done.action == OnDone::Action::None)
+          finish_stream(op, *fabrics.stream);
+      } else if (step(op)) {
+        progress = true;
+      }
+      if (op.fab.moved == wavelets_of(fabric_view(op))) {
+        const auto busy = static_cast<std::uint64_t>(dispatch) + op.fab.moved;
+        const auto spent = static_cast<std::uint64_t>(op.fab.next - op.start);
         counters_.busy_cycles += std::min(busy, spent);
         counters_.stall_cycles += spent > busy ? spent - busy : 0;
-        main_free_ = op.next;  // the cycle after the last wavelet moved
+        main_free_ = op.fab.next;  // the cycle after the last wavelet moved
         counters_.finish_cycle = std::max(counters_.finish_cycle, main_free_);
         complete(op);
         pop_main();
@@ -911,7 +953,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     // can change a task flag before then (stream fidelity: no data tasks, no control wavelets;
     // every op in flight completes after main_free_).
     const bool flags_settled = std::all_of(micro_.begin(), micro_.end(), [&](const Op& m) {
-      return m.done_at > main_free_;  // completions at main_free_ come before its pick
+      return m.fab.done_at > main_free_;  // completions at main_free_ come before its pick
     });
     if (t < main_free_ && !(fabrics.stream && flags_settled)) continue;
     const auto task = tasks_.pick();
@@ -960,7 +1002,13 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
 
 // ---- array ------------------------------------------------------------------------------------
 
-PeArray::PeArray(const ChipParams& chip, bool functional) : chip_(chip), functional_(functional) {}
+PeArray::PeArray(const ChipParams& chip, bool functional) : chip_(chip), functional_(functional) {
+  const auto& depths = chip.pe.input_queue_depths;
+  for (int c = 0; c < chip.noc.colours; ++c)
+    default_capacity_.push_back(static_cast<std::uint32_t>(
+        depths[static_cast<std::size_t>(c) % depths.size()] + chip.noc.ramp_latency.count() +
+        chip.noc.credit_latency.count()));
+}
 
 PeEngine& PeArray::place(Coord at, const std::string& program,
                          const std::function<void(PeSetup&)>& setup) {
@@ -968,6 +1016,7 @@ PeEngine& PeArray::place(Coord at, const std::string& program,
   PeSetup s(*pe);
   setup(s);
   pe->finish_setup(program);
+  explicit_input_queues_ = explicit_input_queues_ || pe->binds_input_queues();
   PeEngine& ref = *pe;
   const std::size_t node = chip_.node(at).value();
   if (pes_.size() <= node) pes_.resize(node + 1);
@@ -987,6 +1036,9 @@ void PeArray::attach(StreamFabric& fabric) {
 }
 
 std::uint32_t PeArray::queue_capacity(NodeId node, Color c) const {
+  if (!explicit_input_queues_ && c.value() < default_capacity_.size()) {
+    return find(node) ? default_capacity_[c.value()] : 0u;
+  }
   const PeEngine* pe = find(node);
   return pe ? static_cast<std::uint32_t>(pe->delivery_capacity(c)) : 0u;
 }

@@ -18,8 +18,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "hw/core/prefetch.h"
 #include "noc/stream_fabric.h"
 #include "noc/wavelet_fabric.h"
 #include "pe/compute_cost.h"
@@ -38,9 +40,9 @@ struct View {
 // What an async op does when it completes.
 struct OnDone {
   enum class Action : std::uint8_t { None, Activate, Unblock, Block } action = Action::None;
-  int task = -1;
-  static OnDone activate(int t) { return {Action::Activate, t}; }
-  static OnDone unblock(int t) { return {Action::Unblock, t}; }
+  std::int16_t task = -1;  // task ids are below pe.task_ids (at most 256)
+  static OnDone activate(int t) { return {Action::Activate, static_cast<std::int16_t>(t)}; }
+  static OnDone unblock(int t) { return {Action::Unblock, static_cast<std::int16_t>(t)}; }
 };
 
 class PeEngine;
@@ -61,8 +63,8 @@ class PeContext {
   explicit PeContext(PeEngine& pe) : pe_(pe) {}
   Coord coord() const;
   Cycles now() const;  // the PE's timestamp counter when the body runs
-  const Buffer& buffer(const std::string& name) const;
-  View view(const std::string& name) const;
+  const Buffer& buffer(std::string_view name) const;
+  View view(std::string_view name) const;
   // dst[i] = a[i] + b[i] * scalar (Fma); a + b (Add); a * b (Mul); max(a, b) (Max); a (Copy);
   // scalar (Fill); (1 + a[i]/256)^4 (Exp, the fast exp of WaferLLM's decode kernel);
   // dst[0] = sum of a (ReduceAdd: dst is one element, the cost counts a's elements).
@@ -180,6 +182,9 @@ class PeEngine {
   // modelled as registers that need no credit - an assumption: without them a depth-2 queue
   // would cap a stream at 2 wavelets per 3 cycles).
   int delivery_capacity(Color c) const;
+  // Whether any colour is bound to an input queue explicitly (else the capacity is the chip's
+  // default for the colour).
+  bool binds_input_queues() const { return !input_queue_of_.empty(); }
   // Wavelets of colour c the CE may have sent and the router not yet taken: the output queue's
   // depth plus the same ramp pipeline.
   int injection_capacity(Color c) const;
@@ -189,17 +194,11 @@ class PeEngine {
   // Stream fidelity: a whole message reached this CE (its first wavelet at d.first).
   void deliver_message(const StreamDelivery& d);
   // Cache hints: the engine's scheduling fields, then the op the main thread looks at next.
-  void prefetch_state() const {
-    const char* p = reinterpret_cast<const char*>(this);
-    for (std::size_t off = 0; off < sizeof(PeEngine); off += 64) __builtin_prefetch(p + off);
-  }
+  void prefetch_state() const { prefetch_lines(this, kHotBytes); }
   void prefetch_ops() const {
-    if (main_head_ < main_.size()) {
-      const char* p = reinterpret_cast<const char*>(&main_[main_head_]);
-      for (std::size_t off = 0; off < sizeof(Op); off += 64) __builtin_prefetch(p + off);
-    }
-    if (!micro_.empty()) __builtin_prefetch(micro_.data());
-    if (!inbox_.empty()) __builtin_prefetch(inbox_.data());
+    if (main_head_ < main_.size()) prefetch_lines(&main_[main_head_], sizeof(Op));
+    if (!micro_.empty()) prefetch_line(micro_.data());
+    if (!inbox_.empty()) prefetch_line(inbox_.data());
   }
   // Runs everything possible at cycle t; returns the next cycle it must be woken (-1: only an
   // outside event can help).
@@ -209,6 +208,25 @@ class PeEngine {
   friend class PeContext;
   friend class PeSetup;
   static constexpr std::uint32_t kNoMessage = 0xFFFFFFFFu;
+  static constexpr std::size_t kHotBytes = 320;  // chip_ through counters_
+  // 112 bytes (every PE of a grid holds its current piece of ops at once, so the op's size is
+  // most of a large run's memory traffic): the fields of fabric ops and of compute ops share
+  // storage.
+  struct FabricState {
+    std::int64_t next;      // next cycle a wavelet may move
+    std::int64_t in_done;   // stream fidelity: when its input was consumed
+    std::int64_t done_at;   // stream fidelity: when it completes
+    std::uint32_t moved;    // wavelets moved so far
+    std::uint32_t message;  // stream fidelity: the message it sent
+    std::uint32_t control;  // control Send: the control word; Route: rx bits | tx bits << 8
+  };
+  struct ComputeArgs {
+    View b;
+    float scalar;
+    int mt, kt, nt;  // MatMul (mt, kt, nt), Gemv (mt, nt), Transpose (rows, cols); Mark id
+    int row_stride, col_stride;  // Gemv: w[m * row_stride + n * col_stride]
+    int scalar_instructions;     // 0-element ops: scalar work
+  };
   struct Op {
     enum class Kind : std::uint8_t {
       Vector,
@@ -231,23 +249,24 @@ class PeEngine {
     bool is_control = false;
     bool combine_max = false;  // RecvAdd/RecvAddSend combine with max instead of add
     VectorOp vop = VectorOp::Copy;
-    Color colour;             // the fabric colour (input colour for RecvAddSend)
-    Color out_colour;         // RecvAddSend and RecvSend only
-    std::uint32_t moved = 0;  // wavelets moved so far
-    std::int64_t start = -1;  // first cycle it may act
-    std::int64_t next = -1;   // next cycle a wavelet may move
-    // Stream fidelity: the message it sent, when its input was consumed, when it completes.
-    std::int64_t in_done = -1;
-    std::int64_t done_at = -1;
-    std::uint32_t message = kNoMessage;
+    Color colour;                        // the fabric colour (input colour for RecvAddSend)
+    Color out_colour;                    // RecvAddSend and RecvSend only
+    MapOrder order = MapOrder::Columns;  // MatMul loop order
     OnDone done;
-    View dst, a, b;
-    float scalar = 0;
-    int mt = 0, kt = 0, nt = 0;  // MatMul (mt, kt, nt), Gemv (mt, nt), Transpose (rows, cols)
-    int row_stride = 0, col_stride = 1;    // Gemv: w[m * row_stride + n * col_stride]
-    MapOrder order = MapOrder::Columns;    // MatMul loop order
-    std::int64_t scalar_instructions = 1;  // 0-element ops: scalar work
-    std::uint32_t control = 0;  // control Send: the control word; Route: rx bits | tx bits << 8
+    std::int64_t start = -1;  // first cycle it may act
+    View dst, a;
+    // Fabric ops (Send .. RecvSend, Route) use `fab`, the others `arg`.
+    union {
+      FabricState fab;
+      ComputeArgs arg;
+    };
+    Op() : fab{-1, -1, -1, 0, kNoMessage, 0} {}
+    static Op compute(Kind k) {
+      Op o;
+      o.kind = k;
+      o.arg = ComputeArgs{View{}, 0.0f, 0, 0, 0, 0, 1, 1};
+      return o;
+    }
   };
   void issue(Op op);
   void pop_main();
@@ -272,7 +291,9 @@ class PeEngine {
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
   // Stream fidelity: moves a whole message; returns true on progress. The op is finished when
   // moved == its wavelets, with next = its completion cycle.
-  bool step_stream(Op& op, std::int64_t t, StreamFabric& fabric);
+  // `early`: a receive may take its message before op.fab.next (it starts at the later of the
+  // two either way).
+  bool step_stream(Op& op, std::int64_t t, StreamFabric& fabric, bool early = false);
   // 32-bit fabric word k of a view (two packed f16, or one f32) and its inverse; both count SRAM
   // bytes (and hold nothing in timing mode).
   std::uint32_t mem_word(const View& v, std::uint32_t k);
@@ -284,35 +305,42 @@ class PeEngine {
   static std::uint32_t vector_elements(const Op& op);
   void complete(const Op& op);
 
+  // Hot state first (advance() reads it on every visit, usually from a cold cache line; the
+  // fabric prefetches the first kHotBytes a few events ahead), then what setup and task starts
+  // use.
   const ChipParams& chip_;
   Coord at_;
-  SramModel sram_;
-  TaskRuntime tasks_;
-  // Compact per-PE state (a 720 x 720 grid holds 518,400 of these): only the bound task bodies
-  // and the declared buffers, searched linearly (a program binds a handful of each).
-  std::vector<std::pair<int, TaskBody>> bodies_;
-  std::vector<BufferRequest> requests_;  // until finish_setup()
-  std::vector<std::pair<std::string, Buffer>> buffers_;
-  std::int64_t sram_used_ = 0;
-  TaskBody& body(int task);
-  std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
+  bool running_ = false;
+  bool sealed_ = false;  // then() was issued: nothing may follow it
+  std::size_t main_head_ = 0;
+  std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
+  std::int64_t issue_at_ = 0;   // while a body runs: the cycle its next op is issued
+  std::vector<Op> main_;        // ops of the running task, from main_head_ on
+  std::vector<Op> micro_;       // asynchronous ops in flight
   // Stream fidelity: delivered messages not yet consumed, all colours in arrival order (a PE has
   // a few at a time; a deque per colour would cost a 512-byte chunk each).
   std::vector<StreamDelivery> inbox_;
-  std::map<std::uint8_t, int> data_task_of_;               // colour -> data task
+  TaskRuntime tasks_;
+  SramModel sram_;
+  PeCounters counters_;
+  TaskBody next_;  // the continuation a body handed to then(), until the main thread gets there
+  std::vector<std::int64_t> marks_;
+  // Compact per-PE state (a 720 x 720 grid holds 518,400 of these): only the bound task bodies
+  // and the declared buffers, searched linearly (a program binds a handful of each).
+  std::vector<std::pair<int, TaskBody>> bodies_;
+  // Declared buffers by name: a 32-bit hash per buffer, contiguous, so a lookup (firmware looks
+  // its buffers up by name as it issues ops) reads one or two cache lines, not every name.
+  std::vector<std::uint32_t> buffer_keys_;
+  std::vector<Buffer> buffer_slots_;
+  std::vector<std::string> buffer_names_;
+  std::vector<BufferRequest> requests_;  // until finish_setup()
+  std::int64_t sram_used_ = 0;
+  TaskBody& body(int task);
+  std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
+  std::map<std::uint8_t, int> data_task_of_;            // colour -> data task
   std::map<int, std::deque<std::uint32_t>> control_args_;  // control task -> words that fired it
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
   std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
-  std::vector<std::int64_t> marks_;
-  TaskBody next_;  // the continuation a body handed to then(), until the main thread gets there
-  bool sealed_ = false;   // then() was issued: nothing may follow it
-  std::vector<Op> main_;  // ops of the running task, from main_head_ on
-  std::size_t main_head_ = 0;
-  std::vector<Op> micro_;  // asynchronous ops in flight
-  bool running_ = false;
-  std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
-  std::int64_t issue_at_ = 0;   // while a body runs: the cycle its next op is issued
-  PeCounters counters_;
 };
 
 // All PEs of a program's rectangle, as the fabric's client; one calendar for fabric and PEs.
@@ -332,11 +360,18 @@ class PeArray : public FabricClient, public StreamClient {
   void on_message(NodeId node, const StreamDelivery& d, Cycles t) override;
   std::uint32_t queue_capacity(NodeId node, Color c) const override;
   void prefetch(NodeId node, int stage) const override {
-    if (node.value() >= pes_.size() || !pes_[node.value()]) return;
-    if (stage == 0)
-      pes_[node.value()]->prefetch_state();
+    if (node.value() >= pes_.size()) return;
+    if (stage == 0) {
+      prefetch_line(&pes_[node.value()]);
+      prefetch_line(&wake_at_[node.value()]);
+      return;
+    }
+    const PeEngine* pe = pes_[node.value()].get();
+    if (!pe) return;
+    if (stage == 1)
+      pe->prefetch_state();
     else
-      pes_[node.value()]->prefetch_ops();
+      pe->prefetch_ops();
   }
 
  private:
@@ -348,7 +383,11 @@ class PeArray : public FabricClient, public StreamClient {
     return node.value() < pes_.size() ? pes_[node.value()].get() : nullptr;
   }
   std::vector<std::unique_ptr<PeEngine>> pes_;  // by node id (null where no program runs)
-  std::vector<std::int64_t> wake_at_;           // by node id
+  // queue_capacity() without touching the PE (the fabric asks on every delivery it schedules):
+  // the default per colour, valid while no placed PE binds an input queue explicitly.
+  std::vector<std::uint32_t> default_capacity_;
+  bool explicit_input_queues_ = false;
+  std::vector<std::int64_t> wake_at_;  // by node id
 };
 
 }  // namespace wse

@@ -118,3 +118,30 @@ TEST(RouteTable, SwitchAdvanceRingAndReset) {
 
 }  // namespace
 }  // namespace wse
+
+namespace wse {
+namespace {
+
+// find() indexes colours below 32 by a bit mask; ids above (rejected by validate(), but still
+// installed) are found by a scan.
+TEST(RouteTable, FindEachInstalledColourAndNoOther) {
+  const ChipParams chip = chip8();
+  RouteTables t(chip);
+  const NodeId n = chip.node({2, 2});
+  for (int c : {31, 3, 40, 0, 7}) {
+    RouteSpec s{{2, 2}, Color(static_cast<std::uint8_t>(c)), {}};
+    s.route.rx = DirSet(static_cast<std::uint8_t>(c + 1));
+    t.install(s);
+  }
+  for (int c : {0, 3, 7, 31, 40}) {
+    const ColourRoute* r = t.find(n, Color(static_cast<std::uint8_t>(c)));
+    ASSERT_NE(r, nullptr) << c;
+    EXPECT_EQ(r->rx.bits(), c + 1) << c;
+  }
+  for (int c : {1, 4, 30, 32, 41})
+    EXPECT_EQ(t.find(n, Color(static_cast<std::uint8_t>(c))), nullptr) << c;
+  EXPECT_EQ(t.find(chip.node({2, 3}), Color(3)), nullptr);
+}
+
+}  // namespace
+}  // namespace wse
