@@ -58,7 +58,9 @@ class Calendar {
     auto& b = wheel_[static_cast<std::size_t>(t) & mask_];
     pending_ -= b.size();
     // A bucket keeps its capacity (no reallocation in steady state), unless one exceptional
-    // cycle made it huge: then it is released, or 32 such buckets would hold the memory.
+    // cycle made it huge: then it is released, or 32 such buckets would hold the memory. The
+    // bound is above a cycle that wakes every PE of a large grid (176,400 at 420 x 420, whose
+    // decode layer does that every few cycles: regrowing from zero each time cost page faults).
     if (b.capacity() > kKeepCapacity) {
       std::vector<Event>().swap(b);
     } else {
@@ -70,7 +72,7 @@ class Calendar {
 
  private:
   static constexpr std::int64_t kNone = INT64_MAX;
-  static constexpr std::size_t kKeepCapacity = 1 << 16;
+  static constexpr std::size_t kKeepCapacity = 1 << 20;
   struct Far {
     std::int64_t t;
     std::uint64_t seq;

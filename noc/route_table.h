@@ -66,6 +66,13 @@ class RouteTables {
   ColourRoute* find(NodeId node, Color c);
   // Colours configured at a router, ascending.
   std::vector<Color> colours_at(NodeId node) const;
+  // Calls f(node, colour, route) for every configured route, node by node, colours ascending.
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t n = 0; n < per_node_.size(); ++n)
+      for (const Entry& e : per_node_[n])
+        f(NodeId(static_cast<std::uint32_t>(n)), e.colour, e.route);
+  }
   int width() const { return width_; }
   int height() const { return height_; }
 

@@ -11,8 +11,21 @@ StreamFabric::StreamFabric(const ChipParams& chip, RouteTables& tables, StreamCl
     : chip_(chip),
       tables_(tables),
       client_(client),
-      link_free_(static_cast<std::size_t>(chip.mesh.width) * chip.mesh.height),
-      sent_(link_free_.size()) {}
+      routers_(static_cast<std::size_t>(chip.mesh.width) * chip.mesh.height),
+      hops_(routers_.size() * static_cast<std::size_t>(chip.noc.colours), 0) {
+  tables_.for_each([&](NodeId node, Color c, const ColourRoute& r) {
+    if (c.value() < chip_.noc.colours)
+      hops_[node.value() * static_cast<std::size_t>(chip_.noc.colours) + c.value()] =
+          static_cast<std::uint16_t>(r.rx_now().bits() | (r.tx_now().bits() << 8));
+  });
+}
+
+std::uint16_t StreamFabric::hop_bits(NodeId node, Color c) const {
+  if (c.value() < chip_.noc.colours)
+    return hops_[node.value() * static_cast<std::size_t>(chip_.noc.colours) + c.value()];
+  const ColourRoute* r = tables_.find(node, c);  // beyond the budget: validate() rejects these
+  return r ? static_cast<std::uint16_t>(r->rx_now().bits() | (r->tx_now().bits() << 8)) : 0;
+}
 
 std::uint32_t StreamFabric::alloc_message() {
   if (!free_.empty()) {
@@ -26,8 +39,7 @@ std::uint32_t StreamFabric::alloc_message() {
 
 std::uint32_t StreamFabric::send(NodeId node, Color c, std::uint32_t n, std::int64_t first,
                                  std::int64_t last, std::vector<std::uint32_t> payload) {
-  const ColourRoute* route = tables_.find(node, c);
-  if (!route || !route->rx_now().has(Dir::Ramp)) {
+  if (!DirSet(static_cast<std::uint8_t>(hop_bits(node, c) & 0xFFu)).has(Dir::Ramp)) {
     throw SimulationError("PE " + to_string(chip_.coord(node)) + " sent on colour " +
                           std::to_string(c.value()) +
                           ", which its router does not receive from the ramp");
@@ -51,8 +63,9 @@ std::uint32_t StreamFabric::send(NodeId node, Color c, std::uint32_t n, std::int
 void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, std::uint32_t n,
                         std::int64_t head, std::int64_t tail, std::uint32_t hops,
                         std::uint32_t buffering, std::uint32_t depth) {
-  const ColourRoute* route = tables_.find(node, c);
-  if (!route || !route->rx_now().has(from)) {
+  const std::uint16_t hop = hop_bits(node, c);
+  const DirSet rx(static_cast<std::uint8_t>(hop & 0xFFu)), tx(static_cast<std::uint8_t>(hop >> 8));
+  if (!rx.has(from)) {
     throw SimulationError("colour " + std::to_string(c.value()) + " reaches router " +
                           to_string(chip_.coord(node)) + " from " + dir_name(from) +
                           ", which does not receive it from there");
@@ -68,10 +81,11 @@ void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, s
   const Coord at = chip_.coord(node);
   for (int k = 0; k < kNumDirs; ++k) {
     const Dir d = static_cast<Dir>(k);
-    if (!route->tx_now().has(d)) continue;
+    if (!tx.has(d)) continue;
     const bool turn = from != Dir::Ramp && d != Dir::Ramp && d != opposite(from);
     const std::int64_t ready = router + (turn ? chip_.noc.turn_penalty.count() : 0);
-    std::int64_t& free_at = link_free_[node.value()][static_cast<std::size_t>(k)];
+    Router& router_state = routers_[node.value()];
+    std::int64_t& free_at = router_state.link_free[static_cast<std::size_t>(k)];
     const std::int64_t h = std::max(head + ready, free_at);
     const std::int64_t tl = std::max(tail + ready, h + span);
     if (d == Dir::Ramp) {
@@ -83,7 +97,7 @@ void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, s
     } else {
       free_at = tl + period;
     }
-    sent_[node.value()][static_cast<std::size_t>(k)] += n;
+    router_state.sent[static_cast<std::size_t>(k)] += n;
     if (d == Dir::Ramp) {
       const std::int64_t ramp = chip_.noc.ramp_latency.count();
       StreamDelivery dl;
@@ -215,6 +229,9 @@ Cycles StreamFabric::step() {
         }
         route->rx = rx;
         route->tx = tx;
+        if (e.colour.value() < chip_.noc.colours)
+          hops_[e.node * static_cast<std::size_t>(chip_.noc.colours) + e.colour.value()] =
+              static_cast<std::uint16_t>(route->rx_now().bits() | (route->tx_now().bits() << 8));
         break;
       }
     }
@@ -239,7 +256,7 @@ void StreamFabric::check_drained() const {
 }
 
 std::size_t StreamFabric::router_bytes() const {
-  return link_free_.size() * (sizeof(link_free_[0]) + sizeof(sent_[0]));
+  return routers_.size() * sizeof(Router) + hops_.size() * sizeof(hops_[0]);
 }
 
 }  // namespace wse

@@ -85,7 +85,7 @@ class StreamFabric : public FabricEngine {
   std::uint64_t in_flight() const override { return live_messages_; }
   const FabricCounters& counters() const override { return counters_; }
   std::array<std::uint32_t, kNumDirs> link_wavelets(NodeId node) const override {
-    return sent_[node.value()];
+    return routers_[node.value()].sent;
   }
   std::size_t router_bytes() const override;
   const ChipParams& chip() const override { return chip_; }
@@ -123,8 +123,17 @@ class StreamFabric : public FabricEngine {
   RouteTables& tables_;
   StreamClient& client_;
   Calendar<Event> calendar_;
-  std::vector<std::array<std::int64_t, kNumDirs>> link_free_;  // per router output port
-  std::vector<std::array<std::uint32_t, kNumDirs>> sent_;
+  // A router's output ports in one cache line: a walk down a column meets a new router per hop.
+  struct alignas(64) Router {
+    std::array<std::int64_t, kNumDirs> link_free{};  // cycle each output link is free again
+    std::array<std::uint32_t, kNumDirs> sent{};      // wavelets through each output
+  };
+  std::vector<Router> routers_;
+  // Per router and colour below chip.noc.colours: the route's current rx bits | tx bits << 8
+  // (0: none), kept in step with route rewrites - a hop reads 2 bytes next to its neighbours'
+  // instead of searching the router's table.
+  std::vector<std::uint16_t> hops_;
+  std::uint16_t hop_bits(NodeId node, Color c) const;
   std::vector<Message> messages_;
   std::vector<std::uint32_t> free_;
   std::vector<StreamDelivery> pool_;  // deliveries scheduled but not yet handed over

@@ -208,7 +208,7 @@ class PeEngine {
   friend class PeContext;
   friend class PeSetup;
   static constexpr std::uint32_t kNoMessage = 0xFFFFFFFFu;
-  static constexpr std::size_t kHotBytes = 320;  // chip_ through counters_
+  static constexpr std::size_t kHotBytes = 384;  // chip_ through counters_
   // 112 bytes (every PE of a grid holds its current piece of ops at once, so the op's size is
   // most of a large run's memory traffic): the fields of fabric ops and of compute ops share
   // storage.

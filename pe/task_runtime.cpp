@@ -7,7 +7,7 @@ namespace wse {
 TaskRuntime::TaskRuntime(int task_ids)
     : words_(static_cast<std::size_t>(task_ids + 63) / 64),
       ids_(task_ids),
-      bits_(words_ * kSets, 0) {}
+      bits_(words_ > 1 ? words_ * kSets : 0, 0) {}
 
 void TaskRuntime::check(int id) const {
   if (id < 0 || id >= ids_) {

@@ -44,14 +44,19 @@ class TaskRuntime {
   // Bit sets over task ids, `words_` 64-bit words each, in one allocation: compact per-PE state
   // and an O(words) picker.
   enum Set : std::size_t { kBound, kData, kControl, kHigh, kBlocked, kReady, kSets };
-  std::uint64_t* set(Set s) { return bits_.data() + s * words_; }
-  const std::uint64_t* set(Set s) const { return bits_.data() + s * words_; }
+  // Up to 64 task ids (WSE-2 and WSE-3) the sets live inline: no pointer to chase when a PE
+  // picks a task.
+  std::uint64_t* set(Set s) { return words_ == 1 ? small_ + s : bits_.data() + s * words_; }
+  const std::uint64_t* set(Set s) const {
+    return words_ == 1 ? small_ + s : bits_.data() + s * words_;
+  }
   bool test(Set s, int id) const { return (set(s)[id >> 6] >> (id & 63)) & 1u; }
   void put(Set s, int id, bool on);
   void check(int id) const;
   std::size_t words_;
   int ids_;
-  std::vector<std::uint64_t> bits_;
+  std::uint64_t small_[kSets] = {};
+  std::vector<std::uint64_t> bits_;     // more than 64 ids
   std::vector<std::uint16_t> waiting_;  // data tasks only: wavelets waiting (allocated on demand)
 };
 

@@ -3,23 +3,60 @@
 #include "hw/chip/pe_stats.h"
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 
 #include "noc/fabric.h"
 #include "noc/link_stats.h"
 
 namespace wse {
+namespace {
+
+// Lays the program's routes out and validates them on a second thread while `place` sets the
+// PEs up: the two touch disjoint state (route tables, PE array) and on a large grid each is a
+// good part of the set-up time. A route problem or layout error wins over a placement error,
+// as when they ran one after the other.
+struct Setup {
+  std::vector<std::string> problems;  // from RouteTables::validate()
+  std::exception_ptr placing;         // what place() threw, if the routes were fine
+};
+Setup layout_while_placing(const Program& program, const Rect& rect, RouteTables& tables,
+                           const std::function<void()>& place) {
+  Setup out;
+  std::exception_ptr routing;
+  std::thread routes([&] {
+    try {
+      program.layout(rect, tables);
+      out.problems = tables.validate();
+    } catch (...) {
+      routing = std::current_exception();
+    }
+  });
+  try {
+    place();
+  } catch (...) {
+    out.placing = std::current_exception();
+  }
+  routes.join();
+  if (routing) std::rethrow_exception(routing);
+  if (!out.problems.empty()) out.placing = nullptr;
+  return out;
+}
+
+}  // namespace
 
 PlainRun run_program_plain(const ChipParams& chip, const Program& program, const Rect& rect,
                            Fidelity fidelity, bool functional, bool with_fields,
                            const std::function<void(PeArray&)>& inspect) {
   RouteTables tables(chip);
-  program.layout(rect, tables);
-  const auto problems = tables.validate();
-  if (!problems.empty()) throw SimulationError(problems.front());
   PeArray pes(chip, functional);
-  for (int y = rect.y; y < rect.y + rect.height; ++y)
-    for (int x = rect.x; x < rect.x + rect.width; ++x)
-      pes.place({x, y}, "plain", [&](PeSetup& setup) { program.setup(setup, {x, y}, rect); });
+  const Setup set = layout_while_placing(program, rect, tables, [&] {
+    for (int y = rect.y; y < rect.y + rect.height; ++y)
+      for (int x = rect.x; x < rect.x + rect.width; ++x)
+        pes.place({x, y}, "plain", [&](PeSetup& setup) { program.setup(setup, {x, y}, rect); });
+  });
+  if (!set.problems.empty()) throw SimulationError(set.problems.front());
+  if (set.placing) std::rethrow_exception(set.placing);
   if (functional) program.fill(pes, rect);
   std::unique_ptr<FabricEngine> engine;
   if (fidelity == Fidelity::Stream) {
@@ -76,8 +113,12 @@ ProgramRun::ProgramRun(const Scenario& s, std::string name, nlohmann::ordered_js
       rect_(rect),
       tables_(chip_),
       pes_(chip_, s.run.data == DataMode::Functional) {
-  program_->layout(rect_, tables_);
-  const auto problems = tables_.validate();  // before simulation, with router coordinates
+  const Setup set = layout_while_placing(*program_, rect_, tables_, [&] {
+    for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
+      for (int x = rect_.x; x < rect_.x + rect_.width; ++x)
+        pes_.place({x, y}, name_, [&](PeSetup& setup) { program_->setup(setup, {x, y}, rect_); });
+  });
+  const auto& problems = set.problems;  // before simulation, with router coordinates
   if (!problems.empty()) {
     throw ConfigError(
         where, key,
@@ -86,9 +127,7 @@ ProgramRun::ProgramRun(const Scenario& s, std::string name, nlohmann::ordered_js
         "", "Use a smaller grid or fewer colours, or a chip with more colours");
   }
   try {
-    for (int y = rect_.y; y < rect_.y + rect_.height; ++y)
-      for (int x = rect_.x; x < rect_.x + rect_.width; ++x)
-        pes_.place({x, y}, name_, [&](PeSetup& setup) { program_->setup(setup, {x, y}, rect_); });
+    if (set.placing) std::rethrow_exception(set.placing);
   } catch (const ConfigError& e) {  // SRAM overflow: blame the scenario key that sized the tiles
     throw ConfigError(where, key, "program '" + name_ + "': " + e.problem(), "",
                       "Use a larger grid (smaller tiles per PE) or smaller matrices");

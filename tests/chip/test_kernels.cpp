@@ -168,6 +168,21 @@ TEST(Kernels, SramOverflowIsCheckedBeforeSimulation) {
   }
 }
 
+// Routes are laid out beside PE placement (two threads); with both broken, the route problem is
+// the one reported, as when they ran one after the other.
+TEST(Kernels, RouteProblemsWinOverSramOverflow) {
+  try {
+    run_yaml(
+        "chip: {preset: test4x4, noc: {colours: 4}}\n"
+        "workload: {kind: gemm, algorithm: meshgemm, grid: 4, m: 512, k: 512, n: 512}\n");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("colour"), std::string::npos) << what;
+    EXPECT_EQ(what.find("a0"), std::string::npos) << what;
+  }
+}
+
 // Sampled steps (8 and 16 of P, extrapolated; SUMMA's roots spread) against every step on the plain
 // engines (SystemC elaborates once per process), timing data.
 TEST(Kernels, SampledGemmStepsExtrapolateToTheFullKernel) {

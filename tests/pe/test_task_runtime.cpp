@@ -66,5 +66,25 @@ TEST(TaskRuntime, MisuseIsAnError) {
   EXPECT_THROW(rt.data_arrived(2), std::invalid_argument);
 }
 
+// Up to 64 ids the task sets live inline; more ids use the heap words. Both pick alike, and a
+// copy of the runtime is independent of the original.
+TEST(TaskRuntime, MoreThanSixtyFourIdsPickByPriorityThenLowestId) {
+  for (int ids : {64, 200}) {
+    TaskRuntime rt(ids);
+    const int high = ids - 1, low = ids > 64 ? 70 : 40;
+    rt.bind(3, TaskKind::Local);
+    rt.bind(low, TaskKind::Local);
+    rt.bind(high, TaskKind::Local, TaskPriority::High);
+    for (int id : {low, 3, high}) rt.activate(id);
+    TaskRuntime copy = rt;
+    EXPECT_EQ(rt.pick(), high) << ids;
+    EXPECT_EQ(rt.pick(), 3) << ids;
+    EXPECT_EQ(rt.pick(), low) << ids;
+    EXPECT_FALSE(rt.pick()) << ids;
+    EXPECT_EQ(copy.pick(), high) << ids;  // the copy kept its own activations
+    EXPECT_THROW(rt.activate(ids), std::invalid_argument);
+  }
+}
+
 }  // namespace
 }  // namespace wse
