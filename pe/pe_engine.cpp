@@ -985,7 +985,9 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   for (const Op& op : micro_) wait_fabric(op);
   if (running_ && main_head_ < main_.size()) {
     const Op& op = main_[main_head_];
-    if (t < op.start) {
+    if (t < op.start && receives_ahead(op)) {
+      wait_fabric(op);  // its message's delivery calls us; nothing to do at its own cycle
+    } else if (t < op.start) {
       want(op.start);
     } else if (op.async) {
       // Waiting for a free microthread: a completion will call advance again.
