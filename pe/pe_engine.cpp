@@ -1012,18 +1012,30 @@ PeArray::PeArray(const ChipParams& chip, bool functional) : chip_(chip), functio
         chip.noc.credit_latency.count()));
 }
 
+PeArray::~PeArray() {
+  for (PeEngine* pe : pes_)
+    if (pe) pe->~PeEngine();
+}
+
 PeEngine& PeArray::place(Coord at, const std::string& program,
                          const std::function<void(PeSetup&)>& setup) {
-  auto pe = std::make_unique<PeEngine>(chip_, at, functional_);
-  PeSetup s(*pe);
-  setup(s);
-  pe->finish_setup(program);
+  if (used_ == kChunk * chunks_.size()) chunks_.emplace_back(new Slot[kChunk]);
+  auto* pe = new (&chunks_[used_ / kChunk][used_ % kChunk]) PeEngine(chip_, at, functional_);
+  try {
+    PeSetup s(*pe);
+    setup(s);
+    pe->finish_setup(program);
+  } catch (...) {
+    pe->~PeEngine();  // its slot is taken by the next PE placed
+    throw;
+  }
+  ++used_;
   explicit_input_queues_ = explicit_input_queues_ || pe->binds_input_queues();
-  PeEngine& ref = *pe;
   const std::size_t node = chip_.node(at).value();
-  if (pes_.size() <= node) pes_.resize(node + 1);
-  pes_[node] = std::move(pe);
-  return ref;
+  if (pes_.size() <= node) pes_.resize(node + 1, nullptr);
+  if (pes_[node]) pes_[node]->~PeEngine();  // placed again: the new one replaces it
+  pes_[node] = pe;
+  return *pe;
 }
 
 PeEngine* PeArray::at(Coord c) {

@@ -347,6 +347,9 @@ class PeEngine {
 class PeArray : public FabricClient, public StreamClient {
  public:
   PeArray(const ChipParams& chip, bool functional);
+  ~PeArray() override;
+  PeArray(const PeArray&) = delete;
+  PeArray& operator=(const PeArray&) = delete;
   // Sets up the PE at `at` with `setup` (buffers, tasks); call before attach().
   PeEngine& place(Coord at, const std::string& program, const std::function<void(PeSetup&)>& setup);
   PeEngine* at(Coord c);
@@ -366,7 +369,7 @@ class PeArray : public FabricClient, public StreamClient {
       prefetch_line(&wake_at_[node.value()]);
       return;
     }
-    const PeEngine* pe = pes_[node.value()].get();
+    const PeEngine* pe = pes_[node.value()];
     if (!pe) return;
     if (stage == 1)
       pe->prefetch_state();
@@ -380,9 +383,17 @@ class PeArray : public FabricClient, public StreamClient {
   bool functional_;
   PeFabric fabric_;
   PeEngine* find(NodeId node) const {
-    return node.value() < pes_.size() ? pes_[node.value()].get() : nullptr;
+    return node.value() < pes_.size() ? pes_[node.value()] : nullptr;
   }
-  std::vector<std::unique_ptr<PeEngine>> pes_;  // by node id (null where no program runs)
+  // The PEs live in chunks of kChunk, in placement order (row by row): neighbours share pages,
+  // and a grid of PEs is a few hundred allocations, not one per PE.
+  static constexpr std::size_t kChunk = 1024;
+  struct alignas(PeEngine) Slot {
+    unsigned char bytes[sizeof(PeEngine)];
+  };
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::size_t used_ = 0;
+  std::vector<PeEngine*> pes_;  // by node id (null where no program runs)
   // queue_capacity() without touching the PE (the fabric asks on every delivery it schedules):
   // the default per colour, valid while no placed PE binds an input queue explicitly.
   std::vector<std::uint32_t> default_capacity_;
