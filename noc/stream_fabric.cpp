@@ -13,18 +13,25 @@ StreamFabric::StreamFabric(const ChipParams& chip, RouteTables& tables, StreamCl
       client_(client),
       routers_(static_cast<std::size_t>(chip.mesh.width) * chip.mesh.height),
       hops_(routers_.size() * static_cast<std::size_t>(chip.noc.colours), 0) {
-  tables_.for_each([&](NodeId node, Color c, const ColourRoute& r) {
-    if (c.value() < chip_.noc.colours)
-      hops_[node.value() * static_cast<std::size_t>(chip_.noc.colours) + c.value()] =
-          static_cast<std::uint16_t>(r.rx_now().bits() | (r.tx_now().bits() << 8));
-  });
+  tables_.for_each([&](NodeId node, Color c, const ColourRoute& r) { set_hop(node, c, r); });
+}
+
+namespace {
+std::uint16_t hop_of(const ColourRoute& r) {
+  return static_cast<std::uint16_t>(r.rx_now().bits() | (r.tx_now().bits() << 8));
+}
+}  // namespace
+
+void StreamFabric::set_hop(NodeId node, Color c, const ColourRoute& r) {
+  if (c.value() < chip_.noc.colours)
+    hops_[node.value() * static_cast<std::size_t>(chip_.noc.colours) + c.value()] = hop_of(r);
 }
 
 std::uint16_t StreamFabric::hop_bits(NodeId node, Color c) const {
   if (c.value() < chip_.noc.colours)
     return hops_[node.value() * static_cast<std::size_t>(chip_.noc.colours) + c.value()];
   const ColourRoute* r = tables_.find(node, c);  // beyond the budget: validate() rejects these
-  return r ? static_cast<std::uint16_t>(r->rx_now().bits() | (r->tx_now().bits() << 8)) : 0;
+  return r ? hop_of(*r) : 0;
 }
 
 std::uint32_t StreamFabric::alloc_message() {
@@ -229,9 +236,7 @@ Cycles StreamFabric::step() {
         }
         route->rx = rx;
         route->tx = tx;
-        if (e.colour.value() < chip_.noc.colours)
-          hops_[e.node * static_cast<std::size_t>(chip_.noc.colours) + e.colour.value()] =
-              static_cast<std::uint16_t>(route->rx_now().bits() | (route->tx_now().bits() << 8));
+        set_hop(NodeId(e.node), e.colour, *route);
         break;
       }
     }

@@ -134,6 +134,7 @@ class StreamFabric : public FabricEngine {
   // instead of searching the router's table.
   std::vector<std::uint16_t> hops_;
   std::uint16_t hop_bits(NodeId node, Color c) const;
+  void set_hop(NodeId node, Color c, const ColourRoute& r);
   std::vector<Message> messages_;
   std::vector<std::uint32_t> free_;
   std::vector<StreamDelivery> pool_;  // deliveries scheduled but not yet handed over

@@ -363,7 +363,7 @@ class PeArray : public FabricClient, public StreamClient {
   void on_message(NodeId node, const StreamDelivery& d, Cycles t) override;
   std::uint32_t queue_capacity(NodeId node, Color c) const override;
   void prefetch(NodeId node, int stage) const override {
-    if (node.value() >= pes_.size()) return;
+    if (node.value() >= pes_.size() || node.value() >= wake_at_.size()) return;  // not attached
     if (stage == 0) {
       prefetch_line(&pes_[node.value()]);
       prefetch_line(&wake_at_[node.value()]);
