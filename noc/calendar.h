@@ -59,8 +59,8 @@ class Calendar {
     pending_ -= b.size();
     // A bucket keeps its capacity (no reallocation in steady state), unless one exceptional
     // cycle made it huge: then it is released, or 32 such buckets would hold the memory. The
-    // bound is above a cycle that wakes every PE of a large grid (176,400 at 420 x 420, whose
-    // decode layer does that every few cycles: regrowing from zero each time cost page faults).
+    // bound is above a cycle that wakes every PE of a large grid (176,400 at 420 x 420), so such
+    // a bucket is kept rather than released and regrown each time.
     if (b.capacity() > kKeepCapacity) {
       std::vector<Event>().swap(b);
     } else {
