@@ -39,9 +39,12 @@ const char* vector_op_name(VectorOp op) {
   return "?";
 }
 
-double lanes(const PeParams& pe, VectorOp op, DType t) {
+namespace {
+
+// `l` stands in for pe.lanes: the strided map costs pass a narrowed copy of the lane table (a
+// copy of the whole PeParams would allocate, once per map op).
+double lanes_of(const PeParams& pe, const SimdLanes& l, VectorOp op, DType t) {
   const bool h = t == DType::F16;
-  const SimdLanes& l = pe.lanes;
   switch (op) {
     case VectorOp::Fma:
       return h ? l.f16_fma : l.f32_fma;
@@ -68,14 +71,16 @@ double lanes(const PeParams& pe, VectorOp op, DType t) {
   return 1;
 }
 
-OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
+OpCost vector_cost_of(const PeParams& pe, const SimdLanes& l, VectorOp op, DType t,
+                      std::int64_t n) {
   OpCost c;
   if (n <= 0) return c;
   const std::int64_t setup = pe.vector_setup.count();
   auto body = [&](VectorOp o) {
     if (o == VectorOp::ReduceAdd || o == VectorOp::ReduceMax) return n * pe.reduce_scalar.count();
     if (is_math_routine(o)) return n * pe.math_element.count();
-    return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) / lanes(pe, o, t) - 1e-9));
+    return static_cast<std::int64_t>(
+        std::ceil(static_cast<double>(n) / lanes_of(pe, l, o, t) - 1e-9));
   };
   switch (op) {
     case VectorOp::Exp:
@@ -97,6 +102,16 @@ OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
   return c;
 }
 
+}  // namespace
+
+double lanes(const PeParams& pe, VectorOp op, DType t) {
+  return lanes_of(pe, pe.lanes, op, t);
+}
+
+OpCost vector_cost(const PeParams& pe, VectorOp op, DType t, std::int64_t n) {
+  return vector_cost_of(pe, pe.lanes, op, t, n);
+}
+
 OpCost matmul_cost(const PeParams& pe, std::int64_t mt, std::int64_t kt, std::int64_t nt,
                    MapOrder order) {
   if (order == MapOrder::Fastest) order = best_matmul_order(pe, mt, kt, nt);
@@ -113,9 +128,9 @@ MapOrder best_matmul_order(const PeParams& pe, std::int64_t mt, std::int64_t kt,
 
 OpCost map_copy_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
                      std::int64_t stride) {
-  PeParams strided = pe;
-  strided.lanes.f16_copy = strided_lanes(pe.lanes.f16_copy, stride);
-  const OpCost one = vector_cost(strided, VectorOp::Copy, DType::F16, length);
+  SimdLanes strided = pe.lanes;
+  strided.f16_copy = strided_lanes(pe.lanes.f16_copy, stride);
+  const OpCost one = vector_cost_of(pe, strided, VectorOp::Copy, DType::F16, length);
   return OpCost{Cycles(one.cycles.count() * std::max<std::int64_t>(0, iterations)), 0};
 }
 
@@ -138,9 +153,9 @@ double strided_lanes(double full, std::int64_t stride) {
 
 OpCost map_fma_cost(const PeParams& pe, std::int64_t iterations, std::int64_t length,
                     std::int64_t stride) {
-  PeParams strided = pe;
-  strided.lanes.f16_fma = strided_lanes(pe.lanes.f16_fma, stride);
-  const OpCost one = vector_cost(strided, VectorOp::Fma, DType::F16, length);
+  SimdLanes strided = pe.lanes;
+  strided.f16_fma = strided_lanes(pe.lanes.f16_fma, stride);
+  const OpCost one = vector_cost_of(pe, strided, VectorOp::Fma, DType::F16, length);
   OpCost c;
   c.cycles = Cycles(one.cycles.count() * std::max<std::int64_t>(0, iterations));
   c.flops = one.flops * static_cast<std::uint64_t>(std::max<std::int64_t>(0, iterations));

@@ -873,7 +873,11 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       }
       if (op.kind == Op::Kind::Mark) {
         const auto id = static_cast<std::size_t>(op.arg.mt);
-        if (marks_.size() <= id) marks_.resize(id + 1, -1);
+        if (marks_.size() <= id) {
+          // One allocation for a layer's marks, not one per doubling on every PE.
+          if (marks_.capacity() <= id) marks_.reserve(std::max<std::size_t>(16, 2 * id + 2));
+          marks_.resize(id + 1, -1);
+        }
         marks_[id] = op.start;
         pop_main();
         progress = true;
