@@ -1,10 +1,12 @@
-// Deterministic event calendar: a timing wheel for the near future plus an ordered overflow for
-// far events. The wheel is short (32 cycles) because each bucket keeps the capacity of its
-// busiest cycle; fabric events land a few cycles ahead, far ones (traffic generation) go to the
-// heap. Events due at the same cycle come out in an order fixed by the sequence of
+// Deterministic event calendar: a timing wheel for the near future plus an ordered overflow (a
+// heap) for far events. The owner picks the wheel's length: long enough that most events land in
+// it (a heap pop costs a cache miss per level once millions of events wait), short enough that
+// finding the next busy cycle stays cheap. Each bucket keeps its capacity up to a share of a
+// fixed total. Events due at the same cycle come out in an order fixed by the sequence of
 // schedule() calls alone, so runs never depend on the host's or SystemC's scheduling order.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <queue>
 #include <vector>
@@ -17,7 +19,9 @@ template <class Event>
 class Calendar {
  public:
   explicit Calendar(std::size_t wheel_bits = 5)
-      : mask_((std::size_t{1} << wheel_bits) - 1), wheel_(mask_ + 1) {}
+      : mask_((std::size_t{1} << wheel_bits) - 1),
+        keep_(std::max<std::size_t>(kMinKeep, kRetainedEvents >> wheel_bits)),
+        wheel_(mask_ + 1) {}
 
   // Schedules `e` at cycle t (t must not be earlier than the cycle being processed).
   void schedule(std::int64_t t, const Event& e) {
@@ -57,11 +61,10 @@ class Calendar {
   void close(std::int64_t t) {
     auto& b = wheel_[static_cast<std::size_t>(t) & mask_];
     pending_ -= b.size();
-    // A bucket keeps its capacity (no reallocation in steady state), unless one exceptional
-    // cycle made it huge: then it is released, or 32 such buckets would hold the memory. The
-    // bound is above a cycle that wakes every PE of a large grid (176,400 at 420 x 420), so such
-    // a bucket is kept rather than released and regrown each time.
-    if (b.capacity() > kKeepCapacity) {
+    // A bucket keeps its capacity (no reallocation in steady state) unless it grew past its
+    // share of kRetainedEvents: the buckets' retained memory stays bounded whatever the wheel's
+    // length, and a rare huge cycle (every PE woken) costs one reallocation.
+    if (b.capacity() > keep_) {
       std::vector<Event>().swap(b);
     } else {
       b.clear();
@@ -72,7 +75,8 @@ class Calendar {
 
  private:
   static constexpr std::int64_t kNone = INT64_MAX;
-  static constexpr std::size_t kKeepCapacity = 1 << 20;
+  static constexpr std::size_t kRetainedEvents = std::size_t{1} << 22;
+  static constexpr std::size_t kMinKeep = 1024;
   struct Far {
     std::int64_t t;
     std::uint64_t seq;
@@ -93,6 +97,7 @@ class Calendar {
   }
 
   std::size_t mask_;
+  std::size_t keep_;  // events a bucket's capacity may retain
   std::vector<std::vector<Event>> wheel_;
   std::priority_queue<Far, std::vector<Far>, std::greater<Far>> far_;
   std::int64_t now_ = 0;

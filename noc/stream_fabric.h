@@ -122,7 +122,12 @@ class StreamFabric : public FabricEngine {
   const ChipParams& chip_;
   RouteTables& tables_;
   StreamClient& client_;
-  Calendar<Event> calendar_;
+  // 4096 cycles: a message's delivery and a long compute op's wake-up land hundreds to
+  // thousands of cycles ahead; with the old 32-cycle wheel most events went through the heap
+  // (LLaMA3-8B decode at 420 x 420: 11 % faster; the wavelet fabric, whose events are mostly a
+  // hop ahead, gained nothing from a longer wheel).
+  static constexpr std::size_t kWheelBits = 12;
+  Calendar<Event> calendar_{kWheelBits};
   // A router's output ports in one cache line: a walk down a column meets a new router per hop.
   struct alignas(64) Router {
     std::array<std::int64_t, kNumDirs> link_free{};  // cycle each output link is free again
