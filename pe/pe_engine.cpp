@@ -17,19 +17,9 @@ Cycles PeContext::now() const {
   return Cycles(pe_.issue_at_);
 }
 
-namespace {
-std::uint32_t name_key(std::string_view name) {  // FNV-1a
-  std::uint32_t h = 2166136261u;
-  for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
-  return h;
-}
-}  // namespace
-
 const Buffer& PeContext::buffer(std::string_view name) const {
-  const std::uint32_t key = name_key(name);
-  const auto& keys = pe_.buffer_keys_;
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    if (keys[i] == key && pe_.buffer_names_[i] == name) return pe_.buffer_slots_[i];
+  const Buffer* b = pe_.buffers_ ? pe_.buffers_->find(name) : nullptr;
+  if (b) return *b;
   throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + std::string(name) +
                               "'");
 }
@@ -243,26 +233,17 @@ TaskBody& PeEngine::body(int task) {
   return bodies_.back().second;
 }
 
-void PeEngine::finish_setup(const std::string& program) {
-  const auto laid = layout_buffers(chip_.pe, at_, program, requests_);
-  buffer_keys_.clear();
-  buffer_slots_.assign(laid.begin(), laid.end());
-  buffer_names_.clear();
-  buffer_keys_.reserve(laid.size());
-  buffer_names_.reserve(laid.size());
-  sram_used_ = 0;
-  for (std::size_t i = 0; i < laid.size(); ++i) {
-    buffer_keys_.push_back(name_key(requests_[i].name));
-    buffer_names_.push_back(std::move(requests_[i].name));
-    sram_used_ += (requests_[i].bytes() + 3) / 4 * 4;  // 4-byte aligned, as laid out
-  }
+void PeEngine::finish_setup(const std::string& program, BufferTables& tables) {
+  buffers_ = &tables.intern(chip_.pe, at_, program, std::move(requests_));
   std::vector<BufferRequest>().swap(requests_);
   bodies_.shrink_to_fit();
 }
 
 void PeEngine::issue(Op op) {
   if (sealed_) throw std::logic_error("PE " + to_string(at_) + ": an op was issued after then()");
-  if (main_.capacity() == 0) main_.reserve(16);  // skip the 1, 2, 4, 8 growth steps
+  // One allocation per task for the common piece sizes (the decode layer's pieces issue up to 24
+  // ops), not the 1, 2, 4, 8, 16 growth steps.
+  if (main_.capacity() == 0) main_.reserve(24);
   main_.push_back(op);
 }
 
@@ -1028,7 +1009,7 @@ PeEngine& PeArray::place(Coord at, const std::string& program,
   try {
     PeSetup s(*pe);
     setup(s);
-    pe->finish_setup(program);
+    pe->finish_setup(program, buffer_tables_);
   } catch (...) {
     pe->~PeEngine();  // its slot is taken by the next PE placed
     throw;

@@ -24,6 +24,7 @@
 #include "hw/core/prefetch.h"
 #include "noc/stream_fabric.h"
 #include "noc/wavelet_fabric.h"
+#include "pe/buffer_table.h"
 #include "pe/compute_cost.h"
 #include "pe/sram.h"
 #include "pe/task_runtime.h"
@@ -174,9 +175,10 @@ class PeEngine {
   // Cycles at which the main thread passed each mark() id (-1: not reached).
   const std::vector<std::int64_t>& marks() const { return marks_; }
   // Bytes of SRAM the program's buffers occupy (after the reserved area).
-  std::int64_t sram_bytes_used() const { return sram_used_; }
-  // Lays the declared buffers out in SRAM; throws ConfigError when they do not fit.
-  void finish_setup(const std::string& program);
+  std::int64_t sram_bytes_used() const { return buffers_ ? buffers_->bytes_used() : 0; }
+  // Lays the declared buffers out in SRAM (or takes the table of a PE that declared the same
+  // ones from `tables`); throws ConfigError when they do not fit.
+  void finish_setup(const std::string& program, BufferTables& tables);
   // Wavelets of colour c the router may deliver before the CE consumes them: the input queue's
   // depth plus the ramp pipeline (ramp_latency + credit_latency cycles of wavelets in flight,
   // modelled as registers that need no credit - an assumption: without them a depth-2 queue
@@ -328,13 +330,10 @@ class PeEngine {
   // Compact per-PE state (a 720 x 720 grid holds 518,400 of these): only the bound task bodies
   // and the declared buffers, searched linearly (a program binds a handful of each).
   std::vector<std::pair<int, TaskBody>> bodies_;
-  // Declared buffers by name: a 32-bit hash per buffer, contiguous, so a lookup (firmware looks
-  // its buffers up by name as it issues ops) reads one or two cache lines, not every name.
-  std::vector<std::uint32_t> buffer_keys_;
-  std::vector<Buffer> buffer_slots_;
-  std::vector<std::string> buffer_names_;
+  // The declared buffers, laid out: a table shared with every PE of the array that declares
+  // the same ones (null until finish_setup()).
+  const BufferTable* buffers_ = nullptr;
   std::vector<BufferRequest> requests_;  // until finish_setup()
-  std::int64_t sram_used_ = 0;
   TaskBody& body(int task);
   std::map<std::uint8_t, std::deque<Wavelet>> queues_;  // delivered, not yet consumed, per colour
   std::map<std::uint8_t, int> data_task_of_;            // colour -> data task
@@ -399,6 +398,7 @@ class PeArray : public FabricClient, public StreamClient {
   std::vector<std::uint32_t> default_capacity_;
   bool explicit_input_queues_ = false;
   std::vector<std::int64_t> wake_at_;  // by node id
+  BufferTables buffer_tables_;  // the PEs' buffer layouts, shared (outlives every PE: ~PeArray)
 };
 
 }  // namespace wse

@@ -1,0 +1,63 @@
+#include "pe/buffer_table.h"
+
+namespace wse {
+namespace {
+
+std::uint32_t name_key(std::string_view name) {  // FNV-1a
+  std::uint32_t h = 2166136261u;
+  for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
+  return h;
+}
+
+// FNV-1a over a whole declaration: names, types and sizes in order.
+std::uint64_t declaration_key(const std::vector<BufferRequest>& requests) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](std::uint64_t byte) { h = (h ^ byte) * 1099511628211ull; };
+  for (const BufferRequest& r : requests) {
+    for (const char ch : r.name) mix(static_cast<unsigned char>(ch));
+    mix(0x100);  // ends the name
+    mix(static_cast<std::uint64_t>(r.type));
+    for (int k = 0; k < 64; k += 8) mix(static_cast<std::uint64_t>(r.elements) >> k & 0xFFu);
+  }
+  return h;
+}
+
+}  // namespace
+
+BufferTable::BufferTable(std::vector<BufferRequest> requests, std::vector<Buffer> laid)
+    : buffers_(std::move(laid)), requests_(std::move(requests)) {
+  keys_.reserve(requests_.size());
+  for (std::size_t i = 0; i < requests_.size(); ++i) {
+    keys_.push_back(name_key(requests_[i].name));
+    bytes_used_ += (requests_[i].bytes() + 3) / 4 * 4;
+  }
+}
+
+const Buffer* BufferTable::find(std::string_view name) const {
+  const std::uint32_t key = name_key(name);
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (keys_[i] == key && requests_[i].name == name) return &buffers_[i];
+  return nullptr;
+}
+
+bool BufferTable::declares(const std::vector<BufferRequest>& requests) const {
+  if (requests.size() != requests_.size()) return false;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const BufferRequest &a = requests[i], &b = requests_[i];
+    if (a.name != b.name || a.type != b.type || a.elements != b.elements) return false;
+  }
+  return true;
+}
+
+const BufferTable& BufferTables::intern(const PeParams& pe, Coord at, const std::string& program,
+                                        std::vector<BufferRequest> requests) {
+  auto& same_key = tables_[declaration_key(requests)];
+  for (const auto& t : same_key)
+    if (t->declares(requests)) return *t;  // laid out before: it fits
+  std::vector<Buffer> laid = layout_buffers(pe, at, program, requests);
+  same_key.push_back(std::make_unique<BufferTable>(std::move(requests), std::move(laid)));
+  ++count_;
+  return *same_key.back();
+}
+
+}  // namespace wse

@@ -1,0 +1,47 @@
+// The laid-out buffers of a PE, looked up by name as firmware issues ops. PEs of one program
+// mostly declare the same buffers, so an array keeps one table per distinct declaration and the
+// PEs share it: a lookup reads a table that stays in cache, and a 420 x 420 grid holds a few
+// tables instead of 176,400 copies of the names.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pe/sram.h"
+
+namespace wse {
+
+class BufferTable {
+ public:
+  BufferTable(std::vector<BufferRequest> requests, std::vector<Buffer> laid);
+  // The buffer declared as `name`, or null.
+  const Buffer* find(std::string_view name) const;
+  // SRAM bytes the buffers occupy after the reserved area (each 4-byte aligned, as laid out).
+  std::int64_t bytes_used() const { return bytes_used_; }
+  bool declares(const std::vector<BufferRequest>& requests) const;
+
+ private:
+  std::vector<std::uint32_t> keys_;  // a hash per name: a lookup compares one name, not all
+  std::vector<Buffer> buffers_;
+  std::vector<BufferRequest> requests_;
+  std::int64_t bytes_used_ = 0;
+};
+
+class BufferTables {
+ public:
+  // The table of `requests` laid out for `pe`: the one already made for the same declaration,
+  // or a new one. Throws ConfigError naming `at` and `program` when the buffers do not fit.
+  const BufferTable& intern(const PeParams& pe, Coord at, const std::string& program,
+                            std::vector<BufferRequest> requests);
+  std::size_t size() const { return count_; }
+
+ private:
+  std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<BufferTable>>> tables_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace wse
