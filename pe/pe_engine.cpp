@@ -241,9 +241,11 @@ void PeEngine::finish_setup(const std::string& program, BufferTables& tables) {
 
 void PeEngine::issue(Op op) {
   if (sealed_) throw std::logic_error("PE " + to_string(at_) + ": an op was issued after then()");
-  // One allocation per task for the common piece sizes (the decode layer's pieces issue up to 24
-  // ops), not the 1, 2, 4, 8, 16 growth steps.
-  if (main_.capacity() == 0) main_.reserve(24);
+  // Every PE of a grid holds its current piece at once: one allocation per task for the common
+  // piece sizes (the decode layer's issue up to 24 ops), then growth by half (not doubling)
+  // for longer ones.
+  if (main_.size() == main_.capacity())
+    main_.reserve(main_.capacity() == 0 ? 24 : main_.capacity() + main_.capacity() / 2);
   main_.push_back(op);
 }
 
