@@ -327,8 +327,8 @@ class PeEngine {
   PeCounters counters_;
   TaskBody next_;  // the continuation a body handed to then(), until the main thread gets there
   std::vector<std::int64_t> marks_;
-  // Compact per-PE state (a 720 x 720 grid holds 518,400 of these): only the bound task bodies
-  // and the declared buffers, searched linearly (a program binds a handful of each).
+  // Compact per-PE state (a 720 x 720 grid holds 518,400 of these): the bound task bodies,
+  // searched linearly (a program binds a handful), and a pointer to the shared buffer table.
   std::vector<std::pair<int, TaskBody>> bodies_;
   // The declared buffers, laid out: a table shared with every PE of the array that declares
   // the same ones (null until finish_setup()).
