@@ -3,6 +3,8 @@
 // compiled to nothing), so on x86 the instruction is written out; elsewhere the builtin.
 #pragma once
 
+#include <cstdint>
+
 namespace wse {
 
 inline void prefetch_line(const void* p) {
@@ -13,10 +15,13 @@ inline void prefetch_line(const void* p) {
 #endif
 }
 
-// Every 64-byte line of [p, p + bytes).
+// Every 64-byte line that [p, p + bytes) overlaps (an object not aligned to a line spans one
+// more line than bytes / 64).
 inline void prefetch_lines(const void* p, unsigned long bytes) {
-  const char* c = static_cast<const char*>(p);
-  for (unsigned long off = 0; off < bytes; off += 64) prefetch_line(c + off);
+  if (bytes == 0) return;
+  const auto first = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63};
+  const auto last = (reinterpret_cast<std::uintptr_t>(p) + bytes - 1) & ~std::uintptr_t{63};
+  for (std::uintptr_t a = first; a <= last; a += 64) prefetch_line(reinterpret_cast<const void*>(a));
 }
 
 }  // namespace wse
