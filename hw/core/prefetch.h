@@ -21,7 +21,8 @@ inline void prefetch_lines(const void* p, unsigned long bytes) {
   if (bytes == 0) return;
   const auto first = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63};
   const auto last = (reinterpret_cast<std::uintptr_t>(p) + bytes - 1) & ~std::uintptr_t{63};
-  for (std::uintptr_t a = first; a <= last; a += 64) prefetch_line(reinterpret_cast<const void*>(a));
+  for (std::uintptr_t a = first; a <= last; a += 64)
+    prefetch_line(reinterpret_cast<const void*>(a));
 }
 
 }  // namespace wse
