@@ -1,5 +1,8 @@
 #include "pe/buffer_table.h"
 
+#include <cstdint>
+#include <stdexcept>
+
 namespace wse {
 namespace {
 
@@ -26,18 +29,31 @@ std::uint64_t declaration_key(const std::vector<BufferRequest>& requests) {
 
 BufferTable::BufferTable(std::vector<BufferRequest> requests, std::vector<Buffer> laid)
     : buffers_(std::move(laid)), requests_(std::move(requests)) {
+  if (requests_.size() > static_cast<std::size_t>(INT16_MAX))
+    throw std::length_error("a PE declares more than 32767 buffers");
+  std::size_t slots = 8;
+  while (slots < 2 * requests_.size()) slots *= 2;
+  slots_.assign(slots, -1);
   keys_.reserve(requests_.size());
   for (std::size_t i = 0; i < requests_.size(); ++i) {
     keys_.push_back(name_key(requests_[i].name));
     bytes_used_ += (requests_[i].bytes() + 3) / 4 * 4;
+    // In declaration order: a name declared twice finds its first declaration.
+    std::size_t s = keys_[i] & (slots - 1);
+    while (slots_[s] >= 0) s = (s + 1) & (slots - 1);
+    slots_[s] = static_cast<std::int16_t>(i);
   }
 }
 
 const Buffer* BufferTable::find(std::string_view name) const {
   const std::uint32_t key = name_key(name);
-  for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i] == key && requests_[i].name == name) return &buffers_[i];
-  return nullptr;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = key & mask;; s = (s + 1) & mask) {
+    const int i = slots_[s];
+    if (i < 0) return nullptr;
+    const auto u = static_cast<std::size_t>(i);
+    if (keys_[u] == key && requests_[u].name == name) return &buffers_[u];
+  }
 }
 
 bool BufferTable::declares(const std::vector<BufferRequest>& requests) const {

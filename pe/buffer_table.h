@@ -26,6 +26,10 @@ class BufferTable {
 
  private:
   std::vector<std::uint32_t> keys_;  // a hash per name: a lookup compares one name, not all
+  // Open addressing over keys_ (indices, -1 empty; at least twice as many slots as names):
+  // firmware looks names up as it issues ops, so a lookup probes a slot or two instead of
+  // scanning every key.
+  std::vector<std::int16_t> slots_;
   std::vector<Buffer> buffers_;
   std::vector<BufferRequest> requests_;
   std::int64_t bytes_used_ = 0;

@@ -65,5 +65,26 @@ TEST(BufferTable, ADeclarationThatDoesNotFitNamesItsPe) {
   EXPECT_EQ(tables.size(), 1u);
 }
 
+// The lookup index: every one of many names (probe chains wrap around the slots) finds its own
+// buffer, a name declared twice finds its first declaration, and absent names find nothing.
+TEST(BufferTable, ManyNamesAndRepeatedNamesLookUpAsDeclared) {
+  const PeParams pe = wse2_pe();
+  BufferTables tables;
+  std::vector<BufferRequest> many;
+  for (int i = 0; i < 300; ++i) many.push_back({"buf" + std::to_string(i), DType::F16, 2});
+  many.push_back({"buf7", DType::F32, 1});  // again: the first declaration wins
+  const BufferTable& t = tables.intern(pe, {0, 0}, "p", many);
+  for (int i = 0; i < 300; ++i) {
+    const Buffer* b = t.find("buf" + std::to_string(i));
+    ASSERT_NE(b, nullptr) << i;
+    EXPECT_EQ(b->offset, 4176u + 4u * static_cast<std::uint32_t>(i)) << i;
+    EXPECT_EQ(b->type, DType::F16) << i;
+  }
+  EXPECT_EQ(t.find("buf300"), nullptr);
+  EXPECT_EQ(t.find(""), nullptr);
+  const BufferTable& empty = tables.intern(pe, {0, 0}, "p", {});
+  EXPECT_EQ(empty.find("buf0"), nullptr);
+}
+
 }  // namespace
 }  // namespace wse
