@@ -206,11 +206,11 @@ Cycles StreamFabric::step() {
   auto& events = calendar_.open(t);
   ++counters_.busy_cycles;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (i + 48 < events.size()) client_.prefetch(NodeId(events[i + 48].node), 0);
-    if (i + 32 < events.size()) client_.prefetch(NodeId(events[i + 32].node), 1);
     if (i + 16 < events.size()) {
+      const std::size_t n = events.size();
       const Event& ahead = events[i + 16];
-      client_.prefetch(NodeId(ahead.node), 2);
+      client_.prefetch(i + 48 < n ? events[i + 48].node : StreamClient::kNoNode,
+                       i + 32 < n ? events[i + 32].node : StreamClient::kNoNode, ahead.node);
       if (ahead.kind == Kind::Deliver) prefetch_line(&pool_[ahead.token]);
     }
     const Event e = events[i];  // a copy: handlers may schedule into this same bucket

@@ -45,10 +45,13 @@ class StreamClient {
   virtual void on_wake(NodeId node, std::uint32_t token, Cycles t) = 0;
   // Wavelets of colour c the CE at `node` can hold before its router must stop delivering.
   virtual std::uint32_t queue_capacity(NodeId node, Color c) const = 0;
-  // A hint that `node` is handled soon: stage 0 furthest ahead (where its state is), stage 1
-  // nearer (its state), stage 2 nearest (what its state points to). Large meshes are bound by
-  // cache misses on per-PE state; each stage only reads what an earlier stage fetched.
-  virtual void prefetch(NodeId, int /*stage*/) const {}
+  // Hints that nodes are handled soon, one per stage (kNoNode: none): `far` is furthest ahead
+  // (fetch where its state is), `mid` nearer (its state), `near` nearest (what its state points
+  // to). Large meshes are bound by cache misses on per-PE state; each stage only reads what an
+  // earlier stage fetched. One call per event for all three stages: this runs for every event.
+  static constexpr std::uint32_t kNoNode = 0xFFFFFFFFu;
+  virtual void prefetch(std::uint32_t /*far*/, std::uint32_t /*mid*/,
+                        std::uint32_t /*near*/) const {}
 };
 
 class StreamFabric : public FabricEngine {

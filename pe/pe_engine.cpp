@@ -239,7 +239,7 @@ void PeEngine::finish_setup(const std::string& program, BufferTables& tables) {
   bodies_.shrink_to_fit();
 }
 
-void PeEngine::issue(Op op) {
+void PeEngine::issue(const Op& op) {
   if (sealed_) throw std::logic_error("PE " + to_string(at_) + ": an op was issued after then()");
   // Every PE of a grid holds its current piece at once: one allocation per task for the common
   // piece sizes (the decode layer's issue up to 24 ops), then growth by half (not doubling)
@@ -315,9 +315,9 @@ void PeEngine::count_energy_events(VectorOp op, std::uint32_t n) {
   }
 }
 
-void PeEngine::apply_vector(const Op& op) {
+void PeEngine::apply_vector(const Op& op, std::uint64_t flops) {
   const std::uint32_t n = vector_elements(op);
-  counters_.flops += vector_cost(chip_.pe, op.vop, op.dst.buffer.type, n).flops;
+  counters_.flops += flops;
   count_energy_events(op.vop, n);
   if (!sram_.functional()) {
     const std::uint64_t bytes =
@@ -414,7 +414,7 @@ OpCost PeEngine::compute_cost(const Op& op) const {
   return vector_cost(chip_.pe, op.vop, op.dst.buffer.type, vector_elements(op));
 }
 
-void PeEngine::apply_map(const Op& op) {
+void PeEngine::apply_map(const Op& op, std::uint64_t flops) {
   if (op.kind == Op::Kind::Transpose) {
     const auto rows = static_cast<std::uint32_t>(op.arg.mt),
                cols = static_cast<std::uint32_t>(op.arg.nt);
@@ -432,7 +432,7 @@ void PeEngine::apply_map(const Op& op) {
   const std::uint64_t kt = static_cast<std::uint64_t>(op.arg.kt),
                       nt = static_cast<std::uint64_t>(op.arg.nt),
                       mt = static_cast<std::uint64_t>(op.arg.mt);
-  counters_.flops += compute_cost(op).flops;
+  counters_.flops += flops;
   counters_.fma_elements +=
       op.kind == Op::Kind::MatMul
           ? static_cast<std::uint64_t>(op.arg.mt) * static_cast<std::uint64_t>(op.arg.kt) *
@@ -881,12 +881,13 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       }
       if (op.kind == Op::Kind::Vector || is_map(op.kind)) {
         const bool scalar_only = op.kind == Op::Kind::Vector && op.dst.length == 0;
-        const std::int64_t cost = compute_cost(op).cycles.count();
+        const OpCost op_cost = compute_cost(op);
+        const std::int64_t cost = op_cost.cycles.count();
         if (t < op.start + cost && !runs_ahead(op)) continue;
         if (is_map(op.kind))
-          apply_map(op);
+          apply_map(op, op_cost.flops);
         else if (!scalar_only)
-          apply_vector(op);
+          apply_vector(op, op_cost.flops);
         complete(op);
         counters_.busy_cycles += static_cast<std::uint64_t>(cost);
         if (!scalar_only) counters_.compute_cycles += static_cast<std::uint64_t>(cost);

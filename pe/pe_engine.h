@@ -13,6 +13,7 @@
 // - The task ends when its synchronous ops are done; async ops continue.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -270,7 +271,7 @@ class PeEngine {
       return o;
     }
   };
-  void issue(Op op);
+  void issue(const Op& op);
   void pop_main();
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
   static Op relay_op(Op::Kind kind, Color in, Color out, const View& mem, bool async, OnDone done,
@@ -288,7 +289,8 @@ class PeEngine {
   }
   // Cycles and flops of a vector, scalar or map op on the main thread.
   OpCost compute_cost(const Op& op) const;
-  void apply_map(const Op& op);
+  // Apply a compute op's effect (data, energy events, SRAM traffic); `flops` from its cost.
+  void apply_map(const Op& op, std::uint64_t flops);
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
   // Stream fidelity: moves a whole message; returns true on progress. The op is finished when
@@ -303,7 +305,7 @@ class PeEngine {
   void finish_stream(Op& op, StreamFabric& fabric);
   void count_energy_events(VectorOp op, std::uint32_t n);
   static std::uint32_t combine_words(bool half, bool max, std::uint32_t x, std::uint32_t y);
-  void apply_vector(const Op& op);
+  void apply_vector(const Op& op, std::uint64_t flops);
   static std::uint32_t vector_elements(const Op& op);
   void complete(const Op& op);
 
@@ -361,19 +363,15 @@ class PeArray : public FabricClient, public StreamClient {
   void on_wake(NodeId node, std::uint32_t token, Cycles t) override;
   void on_message(NodeId node, const StreamDelivery& d, Cycles t) override;
   std::uint32_t queue_capacity(NodeId node, Color c) const override;
-  void prefetch(NodeId node, int stage) const override {
-    if (node.value() >= pes_.size() || node.value() >= wake_at_.size()) return;  // not attached
-    if (stage == 0) {
-      prefetch_line(&pes_[node.value()]);
-      prefetch_line(&wake_at_[node.value()]);
-      return;
+  void prefetch(std::uint32_t far, std::uint32_t mid, std::uint32_t near) const override {
+    // wake_at_ is sized when attached; kNoNode is beyond every size.
+    const std::size_t n = std::min(pes_.size(), wake_at_.size());
+    if (far < n) {
+      prefetch_line(&pes_[far]);
+      prefetch_line(&wake_at_[far]);
     }
-    const PeEngine* pe = pes_[node.value()];
-    if (!pe) return;
-    if (stage == 1)
-      pe->prefetch_state();
-    else
-      pe->prefetch_ops();
+    if (mid < n && pes_[mid]) pes_[mid]->prefetch_state();
+    if (near < n && pes_[near]) pes_[near]->prefetch_ops();
   }
 
  private:
