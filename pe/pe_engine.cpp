@@ -972,9 +972,14 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
   // When to look again.
   for (const Op& op : micro_) wait_fabric(op);
   if (running_ && main_head_ < main_.size()) {
-    const Op& op = main_[main_head_];
+    Op& op = main_[main_head_];
     if (t < op.start && receives_ahead(op)) {
       wait_fabric(op);  // its message's delivery calls us; nothing to do at its own cycle
+    } else if (t < op.start && fabrics.stream && !op.async && moves_wavelets(op.kind)) {
+      // Nothing happens at its own cycle but the dispatch delay starting: look again when it
+      // may move, or (a receive) when its message arrives - one wake-up instead of two.
+      if (op.fab.next < 0) op.fab.next = op.start + dispatch;
+      wait_fabric(op);
     } else if (t < op.start) {
       want(op.start);
     } else if (op.async) {

@@ -284,6 +284,10 @@ class PeEngine {
   static bool sends(Op::Kind k) {
     return k == Op::Kind::Send || k == Op::Kind::RecvAddSend || k == Op::Kind::RecvSend;
   }
+  // Send .. RecvSend: the ops that move wavelets (not Route).
+  static bool moves_wavelets(Op::Kind k) {
+    return k == Op::Kind::Send || k == Op::Kind::Recv || k == Op::Kind::RecvAdd || sends(k);
+  }
   static bool is_map(Op::Kind k) {
     return k == Op::Kind::MatMul || k == Op::Kind::Gemv || k == Op::Kind::Transpose;
   }
