@@ -244,6 +244,26 @@ void PeEngine::issue(const Op& op) {
   // Every PE of a grid holds its current piece at once: one allocation per task for the common
   // piece sizes (the decode layer's issue up to 24 ops), then growth by half (not doubling)
   // for longer ones.
+  // Timing data: a compute op with elements and no completion action changes nothing but time
+  // and counters, and always runs ahead of its cycle (advance), so a run of them is folded into
+  // one Block op holding their sums - the same cycles and counts, one op to store and step.
+  if (!sram_.functional() && op.done.action == OnDone::Action::None &&
+      (is_map(op.kind) || (op.kind == Op::Kind::Vector && op.dst.length > 0))) {
+    const ComputeTotals totals = timing_totals(op);
+    if (!main_.empty() && main_.back().kind == Op::Kind::Block) {
+      main_.back().block.add(totals);
+      return;
+    }
+    Op block;
+    block.kind = Op::Kind::Block;
+    block.block = totals;
+    push(block);
+    return;
+  }
+  push(op);
+}
+
+void PeEngine::push(const Op& op) {
   if (main_.size() == main_.capacity())
     main_.reserve(main_.capacity() == 0 ? 24 : main_.capacity() + main_.capacity() / 2);
   main_.push_back(op);
@@ -294,20 +314,20 @@ std::uint32_t PeEngine::vector_elements(const Op& op) {
 // Datapath events for the energy model: f16/f32 FMA elements and other ALU elements; a software
 // math routine counts as math_element / 2 ALU operations per element (dependent FP ops of 2
 // cycles each, the same assumption as its cost).
-void PeEngine::count_energy_events(VectorOp op, std::uint32_t n) {
+void PeEngine::energy_events(VectorOp op, std::uint32_t n, ComputeTotals& into) const {
   switch (op) {
     case VectorOp::Fma:
-      counters_.fma_elements += n;
+      into.fma_elements += n;
       break;
     case VectorOp::Exp:  // one fma and two squarings
-      counters_.fma_elements += n;
-      counters_.alu_elements += 2ull * n;
+      into.fma_elements += n;
+      into.alu_elements += 2ull * n;
       break;
     case VectorOp::Copy:
     case VectorOp::Fill:
       break;
     default:
-      counters_.alu_elements +=
+      into.alu_elements +=
           is_math_routine(op)
               ? static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(std::max<std::int64_t>(
                                                     1, chip_.pe.math_element.count() / 2))
@@ -315,19 +335,54 @@ void PeEngine::count_energy_events(VectorOp op, std::uint32_t n) {
   }
 }
 
-void PeEngine::apply_vector(const Op& op, std::uint64_t flops) {
-  const std::uint32_t n = vector_elements(op);
-  counters_.flops += flops;
-  count_energy_events(op.vop, n);
-  if (!sram_.functional()) {
+PeEngine::ComputeTotals PeEngine::timing_totals(const Op& op) const {
+  const OpCost cost = compute_cost(op);
+  ComputeTotals t{cost.cycles.count(), cost.flops, 0, 0, 0, 0};
+  if (op.kind == Op::Kind::Vector) {
+    const std::uint32_t n = vector_elements(op);
+    energy_events(op.vop, n, t);
     const std::uint64_t bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
     const bool one_operand = op.vop == VectorOp::Copy || op.vop == VectorOp::Fill ||
                              op.vop == VectorOp::Scale || is_math_routine(op.vop);
-    const int reads = one_operand ? 1 : 2;
-    sram_.count(bytes * static_cast<std::uint64_t>(op.vop == VectorOp::Fill ? 0 : reads), bytes);
+    const std::uint64_t reads = one_operand ? 1 : 2;
+    t.bytes_read = bytes * (op.vop == VectorOp::Fill ? 0 : reads);
+    t.bytes_written = bytes;
+    return t;
+  }
+  const auto mt = static_cast<std::uint64_t>(op.arg.mt), kt = static_cast<std::uint64_t>(op.arg.kt),
+             nt = static_cast<std::uint64_t>(op.arg.nt);
+  if (op.kind == Op::Kind::Transpose) {  // mt rows x nt columns of f16, read and written once
+    t.bytes_read = t.bytes_written = mt * nt * 2;
+    return t;
+  }
+  // Each FMA element reads two operands and the accumulator and writes the accumulator.
+  const bool matmul = op.kind == Op::Kind::MatMul;
+  const std::uint64_t elements = matmul ? kt * nt * mt : mt * nt;
+  t.fma_elements = elements;
+  t.bytes_read = elements * 2 * 2 + (matmul ? kt * nt : mt) * 2;
+  t.bytes_written = elements * 2;
+  return t;
+}
+
+void PeEngine::apply_totals(const ComputeTotals& totals) {
+  counters_.flops += totals.flops;
+  counters_.fma_elements += totals.fma_elements;
+  counters_.alu_elements += totals.alu_elements;
+  sram_.count(totals.bytes_read, totals.bytes_written);
+}
+
+void PeEngine::apply_vector(const Op& op, std::uint64_t flops) {
+  const std::uint32_t n = vector_elements(op);
+  if (!sram_.functional()) {
+    apply_totals(timing_totals(op));
     return;
   }
+  counters_.flops += flops;
+  ComputeTotals events{};
+  energy_events(op.vop, n, events);
+  counters_.fma_elements += events.fma_elements;
+  counters_.alu_elements += events.alu_elements;
   // A one-element b is broadcast (a stride-0 operand, full SIMD width).
   const bool broadcast = op.arg.b.length == 1;
   auto bi = [&](std::uint32_t i) { return op.arg.b.offset + (broadcast ? 0 : i); };
@@ -415,14 +470,13 @@ OpCost PeEngine::compute_cost(const Op& op) const {
 }
 
 void PeEngine::apply_map(const Op& op, std::uint64_t flops) {
+  if (!sram_.functional()) {
+    apply_totals(timing_totals(op));
+    return;
+  }
   if (op.kind == Op::Kind::Transpose) {
     const auto rows = static_cast<std::uint32_t>(op.arg.mt),
                cols = static_cast<std::uint32_t>(op.arg.nt);
-    if (!sram_.functional()) {
-      const std::uint64_t bytes = static_cast<std::uint64_t>(rows) * cols * 2;
-      sram_.count(bytes, bytes);
-      return;
-    }
     for (std::uint32_t r = 0; r < rows; ++r)
       for (std::uint32_t c = 0; c < cols; ++c)
         sram_.write_f16(op.dst.buffer, op.dst.offset + c * rows + r,
@@ -433,17 +487,7 @@ void PeEngine::apply_map(const Op& op, std::uint64_t flops) {
                       nt = static_cast<std::uint64_t>(op.arg.nt),
                       mt = static_cast<std::uint64_t>(op.arg.mt);
   counters_.flops += flops;
-  counters_.fma_elements +=
-      op.kind == Op::Kind::MatMul
-          ? static_cast<std::uint64_t>(op.arg.mt) * static_cast<std::uint64_t>(op.arg.kt) *
-                static_cast<std::uint64_t>(op.arg.nt)
-          : static_cast<std::uint64_t>(op.arg.mt) * static_cast<std::uint64_t>(op.arg.nt);
-  if (!sram_.functional()) {
-    // Each FMA element reads two operands and the accumulator and writes the accumulator.
-    const std::uint64_t elements = op.kind == Op::Kind::MatMul ? kt * nt * mt : mt * nt;
-    sram_.count(elements * 2 * 2 + (op.kind == Op::Kind::MatMul ? kt * nt : mt) * 2, elements * 2);
-    return;
-  }
+  counters_.fma_elements += op.kind == Op::Kind::MatMul ? mt * kt * nt : mt * nt;
   const auto m32 = static_cast<std::uint32_t>(mt), k32 = static_cast<std::uint32_t>(kt),
              n32 = static_cast<std::uint32_t>(nt);
   if (op.kind == Op::Kind::MatMul) {
@@ -786,6 +830,7 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     if (op.kind == Op::Kind::Continue || op.kind == Op::Kind::Mark) return true;  // no cost
     if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
     if (receives_ahead(op)) return true;
+    if (op.kind == Op::Kind::Block) return true;  // timing data, no completion action
     if (op.kind != Op::Kind::Vector && !is_map(op.kind)) return false;
     const bool data = !(op.kind == Op::Kind::Vector && op.dst.length == 0);
     if (data && functional && !micro_.empty()) return false;
@@ -875,6 +920,17 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
           fabrics.wavelet->rewrite_route(node, op.colour, rx, tx, Cycles(op.start));
         main_free_ = op.start + chip_.pe.scalar_op.count();
         counters_.busy_cycles += static_cast<std::uint64_t>(chip_.pe.scalar_op.count());
+        pop_main();
+        progress = true;
+        continue;
+      }
+      if (op.kind == Op::Kind::Block) {  // runs ahead (runs_ahead): applied now
+        const std::int64_t cost = op.block.cycles;
+        apply_totals(op.block);
+        counters_.busy_cycles += static_cast<std::uint64_t>(cost);
+        counters_.compute_cycles += static_cast<std::uint64_t>(cost);
+        main_free_ = op.start + cost;
+        counters_.finish_cycle = std::max(counters_.finish_cycle, main_free_);
         pop_main();
         progress = true;
         continue;
@@ -984,6 +1040,8 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
       want(op.start);
     } else if (op.async) {
       // Waiting for a free microthread: a completion will call advance again.
+    } else if (op.kind == Op::Kind::Block) {
+      want(op.start + op.block.cycles);
     } else if (op.kind == Op::Kind::Vector || is_map(op.kind)) {
       want(op.start + compute_cost(op).cycles.count());
     } else {

@@ -11,6 +11,9 @@
 //   wavelet per cycle when the ramp allows: 1 f32 or 2 packed f16 per wavelet.
 // - Issuing an asynchronous op costs the main thread one scalar_op cycle.
 // - The task ends when its synchronous ops are done; async ops continue.
+// - With timing data, a run of compute ops (no completion action) is stored as one op holding
+//   their summed cycles and counted events: nothing can observe them one by one, since such ops
+//   always run ahead of their cycle. Functional data keeps every op.
 #pragma once
 
 #include <algorithm>
@@ -230,6 +233,20 @@ class PeEngine {
     int row_stride, col_stride;  // Gemv: w[m * row_stride + n * col_stride]
     int scalar_instructions;     // 0-element ops: scalar work
   };
+  // What compute ops with timing data add up to: main-thread cycles (all of them compute) and
+  // the counted events. Additive, so a run of such ops is one op holding the sums.
+  struct ComputeTotals {
+    std::int64_t cycles;
+    std::uint64_t flops, fma_elements, alu_elements, bytes_read, bytes_written;
+    void add(const ComputeTotals& o) {
+      cycles += o.cycles;
+      flops += o.flops;
+      fma_elements += o.fma_elements;
+      alu_elements += o.alu_elements;
+      bytes_read += o.bytes_read;
+      bytes_written += o.bytes_written;
+    }
+  };
   struct Op {
     enum class Kind : std::uint8_t {
       Vector,
@@ -243,7 +260,8 @@ class PeEngine {
       Gemv,
       Transpose,
       Continue,  // then(): run the continuation, which issues the task's next ops
-      Mark       // mark(): note the cycle the main thread gets here
+      Mark,      // mark(): note the cycle the main thread gets here
+      Block      // timing data: consecutive compute ops folded into their totals (issue())
     } kind = Kind::Vector;
     // The scheduling state first: advance() reads it on every visit, usually from a cold cache
     // line, so it shares the op's first line with the kind and flags.
@@ -258,10 +276,11 @@ class PeEngine {
     OnDone done;
     std::int64_t start = -1;  // first cycle it may act
     View dst, a;
-    // Fabric ops (Send .. RecvSend, Route) use `fab`, the others `arg`.
+    // Fabric ops (Send .. RecvSend, Route) use `fab`, Block `block`, the others `arg`.
     union {
       FabricState fab;
       ComputeArgs arg;
+      ComputeTotals block;
     };
     Op() : fab{-1, -1, -1, 0, kNoMessage, 0} {}
     static Op compute(Kind k) {
@@ -272,6 +291,7 @@ class PeEngine {
     }
   };
   void issue(const Op& op);
+  void push(const Op& op);
   void pop_main();
   static Op fabric_op(Op::Kind kind, Color c, const View& mem, bool async, OnDone done);
   static Op relay_op(Op::Kind kind, Color in, Color out, const View& mem, bool async, OnDone done,
@@ -307,7 +327,11 @@ class PeEngine {
   std::uint32_t mem_word(const View& v, std::uint32_t k);
   void store_word(const View& v, std::uint32_t k, std::uint32_t word);
   void finish_stream(Op& op, StreamFabric& fabric);
-  void count_energy_events(VectorOp op, std::uint32_t n);
+  // Datapath events of n elements of a vector op: fma_elements and alu_elements of `into`.
+  void energy_events(VectorOp op, std::uint32_t n, ComputeTotals& into) const;
+  // A vector (with elements) or map op's cost and counted events with timing data.
+  ComputeTotals timing_totals(const Op& op) const;
+  void apply_totals(const ComputeTotals& totals);
   static std::uint32_t combine_words(bool half, bool max, std::uint32_t x, std::uint32_t y);
   void apply_vector(const Op& op, std::uint64_t flops);
   static std::uint32_t vector_elements(const Op& op);

@@ -363,6 +363,102 @@ TEST(PeEngine, VectorOpCostAndFunctionalResult) {
   EXPECT_EQ(pe.counters().flops, 128u);
 }
 
+// With timing data a run of compute ops is stored as one op holding their sums (PeEngine::issue).
+// The same ops with a mark between each (marks cost nothing and end a run) and the same ops on
+// functional data (never folded) must give the same cycles and counted events, and the cycles
+// must be the sum of the ops' costs. (SRAM bytes are compared with timing data only: functional
+// runs count each element access, timing runs an estimate per op.)
+TEST(PeEngine, FoldedComputeRunsKeepEveryCycleAndCount) {
+  struct Outcome {
+    std::int64_t next_at = -1;
+    PeCounters pe;
+    SramCounters sram;
+  };
+  auto run = [](bool functional, bool marks) {
+    World w;
+    w.pes.~PeArray();
+    new (&w.pes) PeArray(w.chip, functional);
+    Outcome out;
+    PeEngine& pe = w.pes.place({2, 2}, "mix", [&](PeSetup& s) {
+      s.buffer("x", DType::F16, 64);
+      s.buffer("y", DType::F16, 64);
+      s.buffer("w", DType::F16, 8 * 16);
+      s.buffer("t", DType::F16, 8 * 16);
+      s.buffer("s", DType::F16, 1);
+      s.bind_local(10, [marks](PeContext& c) {
+        const View x = c.view("x"), y = c.view("y"), wt = c.view("w"), t = c.view("t");
+        int id = 0;
+        auto cut = [&] {
+          if (marks) c.mark(id++);
+        };
+        c.vector(VectorOp::Fma, y, y, x, 2.0f);
+        cut();
+        c.vector(VectorOp::Mul, y, y, x);
+        cut();
+        c.vector(VectorOp::ReduceAdd, c.view("s"), x);
+        cut();
+        c.vector(VectorOp::Exp, y, y);
+        cut();
+        c.vector(VectorOp::Rsqrt, y, y);
+        cut();
+        c.vector(VectorOp::Fill, x, {}, {}, 1.0f);
+        cut();
+        c.gemv_acc(View{y.buffer, 0, 16}, View{x.buffer, 0, 8}, wt, 8, 16);
+        cut();
+        c.gemv_acc(View{y.buffer, 0, 8}, View{x.buffer, 0, 8}, wt, 8, 8, 1, 8);  // strided
+        cut();
+        c.matmul_acc(View{t.buffer, 0, 32}, View{x.buffer, 0, 16}, View{wt.buffer, 0, 8}, 4, 4, 2);
+        cut();
+        c.transpose(t, wt, 8, 16);
+        c.scalar(3);  // scalar work ends a run
+        c.vector(VectorOp::Copy, x, y);
+        cut();
+        c.vector(VectorOp::Max, y, y, x);
+        c.activate(11);
+      });
+      s.bind_local(11, [&out](PeContext& c) { out.next_at = c.now().count(); });
+      s.activate(10);
+    });
+    w.start();
+    w.run();
+    out.pe = pe.counters();
+    out.sram = pe.sram().counters();
+    return out;
+  };
+  const Outcome folded = run(false, false), apart = run(false, true), functional = run(true, false);
+  const PeParams& p = World().chip.pe;
+  const std::int64_t compute = vector_cost(p, VectorOp::Fma, DType::F16, 64).cycles.count() +
+                               vector_cost(p, VectorOp::Mul, DType::F16, 64).cycles.count() +
+                               vector_cost(p, VectorOp::ReduceAdd, DType::F16, 64).cycles.count() +
+                               vector_cost(p, VectorOp::Exp, DType::F16, 64).cycles.count() +
+                               vector_cost(p, VectorOp::Rsqrt, DType::F16, 64).cycles.count() +
+                               vector_cost(p, VectorOp::Fill, DType::F16, 64).cycles.count() +
+                               map_fma_cost(p, 8, 16).cycles.count() +
+                               map_fma_cost(p, 8, 8, 8).cycles.count() +
+                               matmul_cost(p, 4, 4, 2, MapOrder::Columns).cycles.count() +
+                               map_copy_cost(p, 16, 8, 16).cycles.count() +
+                               vector_cost(p, VectorOp::Copy, DType::F16, 64).cycles.count() +
+                               vector_cost(p, VectorOp::Max, DType::F16, 64).cycles.count();
+  const std::int64_t sw = p.task_switch.count(), scalar = p.scalar_op.count();
+  // Body at task_switch; the ops; 3 scalar instructions; the activation (1 scalar op); the next
+  // body task_switch later.
+  EXPECT_EQ(folded.next_at, sw + compute + 3 * scalar + scalar + sw);
+  EXPECT_EQ(folded.pe.compute_cycles, static_cast<std::uint64_t>(compute));
+  EXPECT_GT(folded.pe.flops, 0u);
+  EXPECT_GT(folded.sram.bytes_written, 0u);
+  for (const Outcome* o : {&apart, &functional}) {
+    EXPECT_EQ(o->next_at, folded.next_at);
+    EXPECT_EQ(o->pe.compute_cycles, folded.pe.compute_cycles);
+    EXPECT_EQ(o->pe.busy_cycles, folded.pe.busy_cycles);
+    EXPECT_EQ(o->pe.finish_cycle, folded.pe.finish_cycle);
+    EXPECT_EQ(o->pe.flops, folded.pe.flops);
+    EXPECT_EQ(o->pe.fma_elements, folded.pe.fma_elements);
+    EXPECT_EQ(o->pe.alu_elements, folded.pe.alu_elements);
+  }
+  EXPECT_EQ(apart.sram.bytes_read, folded.sram.bytes_read);
+  EXPECT_EQ(apart.sram.bytes_written, folded.sram.bytes_written);
+}
+
 TEST(PeEngine, ExpAndReduceWithTheirCosts) {
   World w;
   std::int64_t next_at = -1;
