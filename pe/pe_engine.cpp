@@ -341,13 +341,33 @@ PeEngine::ComputeTotals PeEngine::timing_totals(const Op& op) const {
   if (op.kind == Op::Kind::Vector) {
     const std::uint32_t n = vector_elements(op);
     energy_events(op.vop, n, t);
-    const std::uint64_t bytes =
-        static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type));
-    const bool one_operand = op.vop == VectorOp::Copy || op.vop == VectorOp::Fill ||
-                             op.vop == VectorOp::Scale || is_math_routine(op.vop);
-    const std::uint64_t reads = one_operand ? 1 : 2;
-    t.bytes_read = bytes * (op.vop == VectorOp::Fill ? 0 : reads);
-    t.bytes_written = bytes;
+    // The accesses apply_vector makes with functional data, each in its buffer's type (an f16
+    // fma reads its operands as f16).
+    const std::uint64_t n64 = n;
+    const bool f16_fma = op.vop == VectorOp::Fma && op.dst.buffer.type == DType::F16;
+    const auto d = static_cast<std::uint64_t>(dtype_bytes(op.dst.buffer.type)),
+               a = f16_fma ? 2u : static_cast<std::uint64_t>(dtype_bytes(op.a.buffer.type)),
+               b = f16_fma ? 2u : static_cast<std::uint64_t>(dtype_bytes(op.arg.b.buffer.type));
+    switch (op.vop) {
+      case VectorOp::ReduceAdd:  // reads every element, writes the one result
+      case VectorOp::ReduceMax:
+        t.bytes_read = n64 * a;
+        t.bytes_written = n64 > 0 ? d : 0;
+        break;
+      case VectorOp::Fill:
+        t.bytes_written = n64 * d;
+        break;
+      case VectorOp::Fma:
+      case VectorOp::Add:
+      case VectorOp::Mul:
+      case VectorOp::Max:
+        t.bytes_read = n64 * (a + b);
+        t.bytes_written = n64 * d;
+        break;
+      default:  // one operand: copy, scale, exp and the math routines
+        t.bytes_read = n64 * a;
+        t.bytes_written = n64 * d;
+    }
     return t;
   }
   const auto mt = static_cast<std::uint64_t>(op.arg.mt), kt = static_cast<std::uint64_t>(op.arg.kt),
