@@ -95,11 +95,12 @@ void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, s
     std::int64_t& free_at = router_state.link_free[static_cast<std::size_t>(k)];
     const std::int64_t h = std::max(head + ready, free_at);
     const std::int64_t tl = std::max(tail + ready, h + span);
+    const std::uint32_t capacity = d == Dir::Ramp ? client_.queue_capacity(node, c) : 0;
     if (d == Dir::Ramp) {
       // The ramp into the CE carries every colour, but a colour whose input queue is full stops
       // using it (each colour has its own queue): a message occupies the ramp only for the
       // wavelets its queue can take ahead of the CE; the rest follow as the CE consumes them.
-      const std::int64_t held = std::min<std::int64_t>(n, client_.queue_capacity(node, c));
+      const std::int64_t held = std::min<std::int64_t>(n, capacity);
       free_at = h + std::max<std::int64_t>(0, held - 1) * period + period;
     } else {
       free_at = tl + period;
@@ -118,7 +119,7 @@ void StreamFabric::walk(std::uint32_t message, NodeId node, Dir from, Color c, s
       dl.hops = hops;
       Message& m = messages_[message];
       ++m.copies;
-      if (n > client_.queue_capacity(node, c) + buffering) ++m.unknown;
+      if (n > capacity + buffering) ++m.unknown;
       counters_.ramp_deliveries += n;
       std::uint32_t slot;
       if (pool_free_.empty()) {

@@ -6,12 +6,6 @@
 namespace wse {
 namespace {
 
-std::uint32_t name_key(std::string_view name) {  // FNV-1a
-  std::uint32_t h = 2166136261u;
-  for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
-  return h;
-}
-
 // FNV-1a over a whole declaration: names, types and sizes in order.
 std::uint64_t declaration_key(const std::vector<BufferRequest>& requests) {
   std::uint64_t h = 14695981039346656037ull;
@@ -36,7 +30,7 @@ BufferTable::BufferTable(std::vector<BufferRequest> requests, std::vector<Buffer
   slots_.assign(slots, -1);
   keys_.reserve(requests_.size());
   for (std::size_t i = 0; i < requests_.size(); ++i) {
-    keys_.push_back(name_key(requests_[i].name));
+    keys_.push_back(key_of(requests_[i].name));
     bytes_used_ += (requests_[i].bytes() + 3) / 4 * 4;
     // In declaration order: a name declared twice finds its first declaration.
     std::size_t s = keys_[i] & (slots - 1);
@@ -45,8 +39,7 @@ BufferTable::BufferTable(std::vector<BufferRequest> requests, std::vector<Buffer
   }
 }
 
-const Buffer* BufferTable::find(std::string_view name) const {
-  const std::uint32_t key = name_key(name);
+const Buffer* BufferTable::find(std::string_view name, std::uint32_t key) const {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t s = key & mask;; s = (s + 1) & mask) {
     const int i = slots_[s];

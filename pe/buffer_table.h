@@ -18,8 +18,16 @@ namespace wse {
 class BufferTable {
  public:
   BufferTable(std::vector<BufferRequest> requests, std::vector<Buffer> laid);
-  // The buffer declared as `name`, or null.
-  const Buffer* find(std::string_view name) const;
+  // FNV-1a of a name. Inline: where firmware names a buffer with a literal the key folds to a
+  // constant (lookups run as ops are issued, dozens per PE and layer).
+  static constexpr std::uint32_t key_of(std::string_view name) {
+    std::uint32_t h = 2166136261u;
+    for (const char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
+    return h;
+  }
+  // The buffer declared as `name` (whose key_of is `key`), or null.
+  const Buffer* find(std::string_view name) const { return find(name, key_of(name)); }
+  const Buffer* find(std::string_view name, std::uint32_t key) const;
   // SRAM bytes the buffers occupy after the reserved area (each 4-byte aligned, as laid out).
   std::int64_t bytes_used() const { return bytes_used_; }
   bool declares(const std::vector<BufferRequest>& requests) const;

@@ -17,16 +17,9 @@ Cycles PeContext::now() const {
   return Cycles(pe_.issue_at_);
 }
 
-const Buffer& PeContext::buffer(std::string_view name) const {
-  const Buffer* b = pe_.buffers_ ? pe_.buffers_->find(name) : nullptr;
-  if (b) return *b;
+[[noreturn]] void PeContext::no_buffer(std::string_view name) const {
   throw std::invalid_argument("PE " + to_string(pe_.at_) + ": no buffer '" + std::string(name) +
                               "'");
-}
-
-View PeContext::view(std::string_view name) const {
-  const Buffer& b = buffer(name);
-  return View{b, 0, b.elements};
 }
 
 void PeContext::vector(VectorOp op, const View& dst, const View& a, const View& b, float scalar) {
@@ -847,10 +840,11 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
     return true;
   };
   auto runs_ahead = [&](const Op& op) {
-    if (op.kind == Op::Kind::Continue || op.kind == Op::Kind::Mark) return true;  // no cost
+    // No cost (Continue, Mark), or timing data with no completion action (Block).
+    if (op.kind == Op::Kind::Continue || op.kind == Op::Kind::Mark || op.kind == Op::Kind::Block)
+      return true;
     if (op.async) return static_cast<int>(micro_.size()) < chip_.pe.microthreads;
     if (receives_ahead(op)) return true;
-    if (op.kind == Op::Kind::Block) return true;  // timing data, no completion action
     if (op.kind != Op::Kind::Vector && !is_map(op.kind)) return false;
     const bool data = !(op.kind == Op::Kind::Vector && op.dst.length == 0);
     if (data && functional && !micro_.empty()) return false;

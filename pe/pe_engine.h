@@ -68,6 +68,7 @@ class PeContext {
   explicit PeContext(PeEngine& pe) : pe_(pe) {}
   Coord coord() const;
   Cycles now() const;  // the PE's timestamp counter when the body runs
+  // The buffer declared as `name` (std::invalid_argument if none); inline, see BufferTable.
   const Buffer& buffer(std::string_view name) const;
   View view(std::string_view name) const;
   // dst[i] = a[i] + b[i] * scalar (Fma); a + b (Add); a * b (Mul); max(a, b) (Max); a (Copy);
@@ -127,6 +128,7 @@ class PeContext {
 
  private:
   friend class PeEngine;
+  [[noreturn]] void no_buffer(std::string_view name) const;
   PeEngine& pe_;
   std::uint32_t wavelet_ = 0;
 };
@@ -371,6 +373,16 @@ class PeEngine {
   std::map<std::uint8_t, int> input_queue_of_;   // colour -> input queue (explicit bindings)
   std::map<std::uint8_t, int> output_queue_of_;  // colour -> output queue (explicit bindings)
 };
+
+inline const Buffer& PeContext::buffer(std::string_view name) const {
+  const Buffer* b = pe_.buffers_ ? pe_.buffers_->find(name, BufferTable::key_of(name)) : nullptr;
+  if (!b) no_buffer(name);
+  return *b;
+}
+inline View PeContext::view(std::string_view name) const {
+  const Buffer& b = buffer(name);
+  return View{b, 0, b.elements};
+}
 
 // All PEs of a program's rectangle, as the fabric's client; one calendar for fabric and PEs.
 class PeArray : public FabricClient, public StreamClient {
