@@ -234,9 +234,6 @@ void PeEngine::finish_setup(const std::string& program, BufferTables& tables) {
 
 void PeEngine::issue(const Op& op) {
   if (sealed_) throw std::logic_error("PE " + to_string(at_) + ": an op was issued after then()");
-  // Every PE of a grid holds its current piece at once: one allocation per task for the common
-  // piece sizes (the decode layer's issue up to 24 ops), then growth by half (not doubling)
-  // for longer ones.
   // Timing data: a compute op with elements and no completion action changes nothing but time
   // and counters, and always runs ahead of its cycle (advance), so a run of them is folded into
   // one Block op holding their sums - the same cycles and counts, one op to store and step.
@@ -256,9 +253,12 @@ void PeEngine::issue(const Op& op) {
   push(op);
 }
 
+// Every PE of a grid holds its current piece at once: one allocation per task for the common
+// piece sizes (with timing data the decode layer's pieces hold 2-16 ops after folding, most of
+// them 5-8), then growth by half (not doubling) for longer ones.
 void PeEngine::push(const Op& op) {
   if (main_.size() == main_.capacity())
-    main_.reserve(main_.capacity() == 0 ? 24 : main_.capacity() + main_.capacity() / 2);
+    main_.reserve(main_.capacity() == 0 ? 8 : main_.capacity() + main_.capacity() / 2);
   main_.push_back(op);
 }
 
