@@ -178,6 +178,7 @@ void PeSetup::bind_data(int task, Color colour, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Data, p);
   pe_.body(task) = std::move(body);
   pe_.data_task_of_[colour.value()] = task;
+  pe_.data_tasks_ = true;
 }
 void PeSetup::bind_control(int task, TaskBody body, TaskPriority p) {
   pe_.tasks_.bind(task, TaskKind::Control, p);
@@ -295,6 +296,7 @@ void PeEngine::deliver(const Wavelet& w, std::int64_t t, WaveletFabric& fabric) 
   q.push_back(w);
   counters_.max_queued = std::max<std::uint64_t>(counters_.max_queued, q.size());
   ++counters_.wavelets_received;
+  if (!data_tasks_) return;
   auto task = data_task_of_.find(w.colour.value());
   if (task != data_task_of_.end()) tasks_.data_arrived(task->second);
 }
@@ -581,7 +583,7 @@ std::uint32_t PeEngine::combine_words(bool half, bool max, std::uint32_t x, std:
 }
 
 void PeEngine::deliver_message(const StreamDelivery& d) {
-  if (data_task_of_.count(d.colour.value())) {
+  if (data_tasks_ && data_task_of_.count(d.colour.value())) {
     throw SimulationError("PE " + to_string(at_) + ": a data task is bound to colour " +
                           std::to_string(d.colour.value()) +
                           "; data tasks are not modelled in stream fidelity (run.fidelity: "

@@ -346,6 +346,8 @@ class PeEngine {
   Coord at_;
   bool running_ = false;
   bool sealed_ = false;  // then() was issued: nothing may follow it
+  // A data task is bound (data_task_of_ is not empty): deliveries ask the cold map only then.
+  bool data_tasks_ = false;
   std::size_t main_head_ = 0;
   std::int64_t main_free_ = 0;  // cycle the main thread can take its next op or task
   std::int64_t issue_at_ = 0;   // while a body runs: the cycle its next op is issued
