@@ -142,10 +142,11 @@ std::vector<std::string> RouteTables::validate() const {
       }
       for (const auto& e : list) {
         const ColourRoute& r = e.route;
-        const std::string col = "colour " + std::to_string(e.colour.value());
+        // Built only for a problem: this loop visits every route of the grid before each run.
+        auto col = [&] { return "colour " + std::to_string(e.colour.value()); };
         if (static_cast<int>(r.positions.size()) > max_positions_) {
           problems.push_back(
-              where(here) + ": " + col + " has " + std::to_string(r.positions.size()) +
+              where(here) + ": " + col() + " has " + std::to_string(r.positions.size()) +
               " switch positions, the chip allows " + std::to_string(max_positions_));
         }
         const DirSet tx = r.tx_any();
@@ -154,25 +155,22 @@ std::vector<std::string> RouteTables::validate() const {
           if (!tx.has(dir)) continue;
           const Coord next = step(here, dir);
           if (!in_mesh(next)) {
-            problems.push_back(where(here) + ": " + col + " transmits " + dir_name(dir) +
+            problems.push_back(where(here) + ": " + col() + " transmits " + dir_name(dir) +
                                " off the edge of the mesh");
             continue;
           }
           const ColourRoute* nr =
               find(NodeId(static_cast<std::uint32_t>(next.y * width_ + next.x)), e.colour);
           if (!nr || !nr->rx_any().has(opposite(dir))) {
-            problems.push_back(where(here) + ": " + col + " transmits " + dir_name(dir) +
-                               " but router " + to_string(next) + " does not receive " + col +
+            problems.push_back(where(here) + ": " + col() + " transmits " + dir_name(dir) +
+                               " but router " + to_string(next) + " does not receive " + col() +
                                " from " + dir_name(opposite(dir)) + " (its rx is " +
                                (nr ? nr->rx_any().to_string() : std::string("unconfigured")) + ")");
           }
         }
         // rx conflict: within one position, two directions that can both deliver this colour.
-        std::vector<DirSet> rx_sets{r.rx};
-        for (const auto& p : r.positions)
-          if (!p.rx.empty()) rx_sets.push_back(p.rx);
-        for (const DirSet rx : rx_sets) {
-          if (rx.size() < 2) continue;
+        auto check_rx = [&](DirSet rx) {
+          if (rx.size() < 2) return;
           std::vector<std::string> fed;
           for (int d = 0; d < kNumDirs; ++d) {
             const Dir dir = static_cast<Dir>(d);
@@ -189,11 +187,14 @@ std::vector<std::string> RouteTables::validate() const {
               fed.push_back(std::string(dir_name(dir)) + " from " + to_string(from));
           }
           if (fed.size() >= 2) {
-            problems.push_back(where(here) + ": " + col +
+            problems.push_back(where(here) + ": " + col() +
                                " can receive from two directions at once (" + join(fed, ", ") +
                                "); use one rx per switch position or separate colours");
           }
-        }
+        };
+        check_rx(r.rx);
+        for (const auto& p : r.positions)
+          if (!p.rx.empty()) check_rx(p.rx);
       }
     }
   }
