@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <tuple>
 
@@ -428,9 +429,14 @@ class LlmWorkload : public Workload {
     std::int64_t layer_cycles = 0;
     std::vector<std::int64_t> phase_end;  // per decode-layer phase, the latest PE
     EnergyCounters energy;                // of the layer (all layers with `layers: all`)
-    nlohmann::ordered_json fields;        // link and PE grids (first step only)
+    // Link and PE grids of the run (shared: a step class's run is copied to each of its steps).
+    std::shared_ptr<const nlohmann::ordered_json> fields;
     double wall = 0;
   };
+  static nlohmann::ordered_json field(const StepRun& run, const char* name) {
+    return run.fields && run.fields->contains(name) ? run.fields->at(name)
+                                                    : nlohmann::ordered_json();
+  }
   StepRun simulate_layer(int generated, int region, std::uint64_t seed, bool fields = false) const;
   PlainRun simulate_lm_head() const;
   StepRun simulate_prefill_layer(int region, std::uint64_t seed, bool fields) const;
@@ -470,11 +476,11 @@ LlmWorkload::StepRun LlmWorkload::simulate_layer(int generated, int region, std:
   }
   const auto program = make_decode_layer_program(spec);
   const Coord o = placement_.origins[static_cast<std::size_t>(region)];
-  const PlainRun r =
+  PlainRun r =
       run_program_plain(s_.chip.params, *program, Rect{o.x, o.y, placement_.grid, placement_.grid},
                         s_.run.fidelity, functional, fields);
   StepRun out;
-  out.fields = r.fields;
+  out.fields = std::make_shared<const nlohmann::ordered_json>(std::move(r.fields));
   out.layer_cycles = r.cycles_max;
   out.phase_end = r.marks_max;
   out.energy = r.energy;
@@ -500,8 +506,8 @@ LlmWorkload::StepRun LlmWorkload::simulate_prefill_layer(int region, std::uint64
     const PlainRun a = run_program_plain(s_.chip.params, *make_prefill_layer_program(spec), rect,
                                          s_.run.fidelity, false);
     spec.pass_steps = 2 * kPrefillSample;
-    const PlainRun b = run_program_plain(s_.chip.params, *make_prefill_layer_program(spec), rect,
-                                         s_.run.fidelity, false, fields);
+    PlainRun b = run_program_plain(s_.chip.params, *make_prefill_layer_program(spec), rect,
+                                   s_.run.fidelity, false, fields);
     out.phase_end =
         prefill_layer_extrapolate(a.marks_max, b.marks_max, kPrefillSample, prefill_.grid);
     out.layer_cycles = out.phase_end.empty() ? 0 : out.phase_end.back();
@@ -509,12 +515,12 @@ LlmWorkload::StepRun LlmWorkload::simulate_prefill_layer(int region, std::uint64
     const double f = static_cast<double>(prefill_.grid - kPrefillSample) / kPrefillSample;
     out.energy = a.energy.scaled(1 - f);
     out.energy += b.energy.scaled(f);
-    out.fields = b.fields;
+    out.fields = std::make_shared<const nlohmann::ordered_json>(std::move(b.fields));
   } else {
     const auto program = make_prefill_layer_program(spec);
-    const PlainRun r =
+    PlainRun r =
         run_program_plain(s_.chip.params, *program, rect, s_.run.fidelity, functional, fields);
-    out.fields = r.fields;
+    out.fields = std::make_shared<const nlohmann::ordered_json>(std::move(r.fields));
     out.layer_cycles = r.cycles_max;
     out.phase_end = r.marks_max;
     out.energy = r.energy;
@@ -938,8 +944,8 @@ RunResult LlmWorkload::run() {
 
   // Pictures: the first decode pass's layer (links and PEs of its region) and the KV cache each PE
   // of a region holds after the last step (every layer of the fullest region).
-  out.stats["layer_links"] = first.fields["links"];
-  out.stats["layer_pes"] = first.fields["pes"];
+  out.stats["layer_links"] = field(first, "links");
+  out.stats["layer_pes"] = field(first, "pes");
   {
     const LayerFootprint fp =
         decode_layer_footprint(layer_spec(shape_, p_, P, placement_.groups), 0);
@@ -1020,8 +1026,8 @@ RunResult LlmWorkload::run() {
     pcsv << "region_handoffs," << prefill_handoffs << ",,"
          << fmt(static_cast<double>(prefill_handoffs) * us_per_cycle) << '\n';
     out.files.emplace_back("prefill_ops.csv", pcsv.str());
-    out.stats["prefill_layer_links"] = prefill_run.fields["links"];
-    out.stats["prefill_layer_pes"] = prefill_run.fields["pes"];
+    out.stats["prefill_layer_links"] = field(prefill_run, "links");
+    out.stats["prefill_layer_pes"] = field(prefill_run, "pes");
   }
 
   // Perfetto / Chrome trace: decode steps, the layers of each step, and the ops of the first

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace wse {
@@ -35,11 +36,11 @@ nlohmann::ordered_json link_utilisation_json(const FabricEngine& fabric, Cycles 
           busiest = to_string(Coord{x, y}) + " " + dir_name(static_cast<Dir>(d));
         }
       }
-    const BlockGrid g = block_grid(chip.mesh.width, chip.mesh.height, [&](int x, int y) {
+    BlockGrid g = block_grid(chip.mesh.width, chip.mesh.height, [&](int x, int y) {
       return fabric.link_wavelets(chip.node({x, y}))[static_cast<std::size_t>(d)] / cycles;
     });
     j["block"] = g.block;
-    j[dir_name(static_cast<Dir>(d))] = g.grid;
+    j[dir_name(static_cast<Dir>(d))] = std::move(g.grid);
   }
   j["mean"] = links ? std::round(sum / static_cast<double>(links) * 1e6) / 1e6 : 0.0;
   j["max"] = std::round(std::max(0.0, best) * 1e6) / 1e6;
