@@ -3,6 +3,7 @@
 #include "hw/core/output.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -18,17 +19,26 @@ nlohmann::ordered_json link_utilisation_json(const FabricEngine& fabric, Cycles 
   j["description"] =
       "share of cycles each router's outgoing link carried a wavelet, grid[y][x]; with block > 1 "
       "each cell is the mean over block x block routers";
+  // One call per router for its four outputs (the mesh is the whole wafer: 745,500 routers).
+  const int w = chip.mesh.width, h = chip.mesh.height;
+  const std::size_t n = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+  std::array<std::vector<double>, 4> util;
+  for (auto& u : util) u.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto sent = fabric.link_wavelets(NodeId(static_cast<std::uint32_t>(i)));
+    for (std::size_t d = 0; d < 4; ++d) util[d][i] = sent[d] / cycles;
+  }
   double sum = 0, best = -1;
   std::size_t links = 0;
   std::string busiest;
   for (int d = 0; d < 4; ++d) {
-    for (int y = 0; y < chip.mesh.height; ++y)
-      for (int x = 0; x < chip.mesh.width; ++x) {
-        const bool exists = (d == 0 && y > 0) || (d == 1 && x + 1 < chip.mesh.width) ||
-                            (d == 2 && y + 1 < chip.mesh.height) || (d == 3 && x > 0);
+    const std::vector<double>& ud = util[static_cast<std::size_t>(d)];
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        const bool exists = (d == 0 && y > 0) || (d == 1 && x + 1 < w) || (d == 2 && y + 1 < h) ||
+                            (d == 3 && x > 0);
         if (!exists) continue;
-        const double u =
-            fabric.link_wavelets(chip.node({x, y}))[static_cast<std::size_t>(d)] / cycles;
+        const double u = ud[chip.node({x, y}).value()];
         sum += u;
         ++links;
         if (u > best) {
@@ -36,9 +46,8 @@ nlohmann::ordered_json link_utilisation_json(const FabricEngine& fabric, Cycles 
           busiest = to_string(Coord{x, y}) + " " + dir_name(static_cast<Dir>(d));
         }
       }
-    BlockGrid g = block_grid(chip.mesh.width, chip.mesh.height, [&](int x, int y) {
-      return fabric.link_wavelets(chip.node({x, y}))[static_cast<std::size_t>(d)] / cycles;
-    });
+    // block_grid reads values[y * w + x]: the node order of the mesh.
+    BlockGrid g = block_grid(w, h, ud);
     j["block"] = g.block;
     j[dir_name(static_cast<Dir>(d))] = std::move(g.grid);
   }

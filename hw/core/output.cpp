@@ -37,6 +37,16 @@ std::string json_text(const nlohmann::ordered_json& j) {
 
 BlockGrid block_grid(int width, int height, const std::function<double(int, int)>& value,
                      int digits, int max_cells) {
+  std::vector<double> values(static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      values[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+             static_cast<std::size_t>(x)] = value(x, y);
+  return block_grid(width, height, values, digits, max_cells);
+}
+
+BlockGrid block_grid(int width, int height, const std::vector<double>& values, int digits,
+                     int max_cells) {
   BlockGrid out;
   out.block = (std::max(width, height) + max_cells - 1) / max_cells;
   const int b = std::max(1, out.block);
@@ -47,7 +57,8 @@ BlockGrid block_grid(int width, int height, const std::function<double(int, int)
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x) {
       const std::size_t cell = static_cast<std::size_t>(y / b) * gw + x / b;
-      sum[cell] += value(x, y);
+      sum[cell] += values[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                          static_cast<std::size_t>(x)];
       ++n[cell];
     }
   const double scale = std::pow(10.0, digits);
@@ -58,7 +69,7 @@ BlockGrid block_grid(int width, int height, const std::function<double(int, int)
       const std::size_t cell = static_cast<std::size_t>(gy) * gw + gx;
       row.push_back(std::round(sum[cell] / std::max(1, n[cell]) * scale) / scale);
     }
-    out.grid.push_back(row);
+    out.grid.push_back(std::move(row));
   }
   return out;
 }

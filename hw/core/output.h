@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,5 +25,8 @@ struct BlockGrid {
 };
 BlockGrid block_grid(int width, int height, const std::function<double(int, int)>& value,
                      int digits = 4, int max_cells = 256);
+// The same over values[y * width + x] (no call per cell: a full wafer has 745,500).
+BlockGrid block_grid(int width, int height, const std::vector<double>& values, int digits = 4,
+                     int max_cells = 256);
 
 }  // namespace wse
