@@ -389,10 +389,6 @@ void PeEngine::apply_totals(const ComputeTotals& totals) {
 
 void PeEngine::apply_vector(const Op& op, std::uint64_t flops) {
   const std::uint32_t n = vector_elements(op);
-  if (!sram_.functional()) {
-    apply_totals(timing_totals(op));
-    return;
-  }
   counters_.flops += flops;
   ComputeTotals events{};
   energy_events(op.vop, n, events);
@@ -485,10 +481,6 @@ OpCost PeEngine::compute_cost(const Op& op) const {
 }
 
 void PeEngine::apply_map(const Op& op, std::uint64_t flops) {
-  if (!sram_.functional()) {
-    apply_totals(timing_totals(op));
-    return;
-  }
   if (op.kind == Op::Kind::Transpose) {
     const auto rows = static_cast<std::uint32_t>(op.arg.mt),
                cols = static_cast<std::uint32_t>(op.arg.nt);
@@ -956,10 +948,14 @@ std::int64_t PeEngine::advance(std::int64_t t, const PeFabric& fabrics) {
         const OpCost op_cost = compute_cost(op);
         const std::int64_t cost = op_cost.cycles.count();
         if (t < op.start + cost && !runs_ahead(op)) continue;
-        if (is_map(op.kind))
+        if (!sram_.functional()) {
+          // Timing data: folded into a Block at issue unless it has a completion action.
+          if (!scalar_only) apply_totals(timing_totals(op));
+        } else if (is_map(op.kind)) {
           apply_map(op, op_cost.flops);
-        else if (!scalar_only)
+        } else if (!scalar_only) {
           apply_vector(op, op_cost.flops);
+        }
         complete(op);
         counters_.busy_cycles += static_cast<std::uint64_t>(cost);
         if (!scalar_only) counters_.compute_cycles += static_cast<std::uint64_t>(cost);

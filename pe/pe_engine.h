@@ -315,7 +315,8 @@ class PeEngine {
   }
   // Cycles and flops of a vector, scalar or map op on the main thread.
   OpCost compute_cost(const Op& op) const;
-  // Apply a compute op's effect (data, energy events, SRAM traffic); `flops` from its cost.
+  // Apply a compute op's effect with functional data (data, energy events, SRAM traffic, each
+  // element access counted); `flops` from its cost. Timing data: timing_totals.
   void apply_map(const Op& op, std::uint64_t flops);
   // Steps one fabric op at t; returns true if it moved a wavelet.
   bool step_fabric(Op& op, std::int64_t t, WaveletFabric& fabric);
