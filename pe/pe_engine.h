@@ -378,7 +378,7 @@ class PeEngine {
 };
 
 inline const Buffer& PeContext::buffer(std::string_view name) const {
-  const Buffer* b = pe_.buffers_ ? pe_.buffers_->find(name, BufferTable::key_of(name)) : nullptr;
+  const Buffer* b = pe_.buffers_ ? pe_.buffers_->find(name) : nullptr;
   if (!b) no_buffer(name);
   return *b;
 }
